@@ -1,0 +1,134 @@
+/**
+ * The in-memory part of a run: keyphrases → TF-IDF → k-means → map. Pure over its
+ * inputs (the seed is an input), so the same papers, taxonomy and options always
+ * give the same result.
+ */
+import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.ts"
+import { UNASSIGNED } from "./domain.ts"
+import { chooseK, type KChoice, kMeans, type Clustering } from "./cluster.ts"
+import { extractKeyphrases, type Keyphrase } from "./keyphrases.ts"
+import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeTermWeights, nodeText } from "./map.ts"
+import type { ClusterSummary } from "./runRecord.ts"
+import { phraseKey, surfaceForms, terms } from "./text.ts"
+import { DEFAULT_VECTORIZE, defaultMinDf, fitTransform, type TfidfModel, type Vectorized } from "./vectorize.ts"
+
+export interface ClassifyOptions {
+  readonly k: number | "auto"
+  readonly seed: number
+  readonly map: MapOptions
+}
+
+export const DEFAULT_CLASSIFY: ClassifyOptions = { k: "auto", seed: 42, map: DEFAULT_MAP }
+
+export interface Classified {
+  readonly keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>
+  readonly vectorized: Vectorized
+  readonly kChoice: KChoice | null
+  readonly clustering: Clustering
+  readonly clusters: ReadonlyArray<ClusterSummary>
+  readonly clusterTopics: ReadonlyArray<ClusterMapping>
+  readonly assignments: ReadonlyArray<PaperAssignment>
+}
+
+/** Every term of the taxonomy's own text stays in the vocabulary, however rare in this dump. */
+export const taxonomyTerms = (taxonomy: Taxonomy): Set<string> => {
+  const out = new Set<string>()
+  for (const node of taxonomy.nodes) for (const { text } of nodeText(node, undefined)) for (const term of terms(text)) out.add(term)
+  return out
+}
+
+export type StageObserver = (stage: string, detail: string) => void
+
+export const summarizeClusters = (
+  papers: ReadonlyArray<Paper>,
+  keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>,
+  clustering: Clustering,
+  model: TfidfModel
+): Array<ClusterSummary> => {
+  const { centroids, k, labels } = clustering
+  const cols = model.vocabulary.length
+  // How many papers of the whole dump carry each keyphrase: a cluster's label should set it apart.
+  const corpusCount = new Map<string, number>()
+  for (const list of keyphrases) for (const { phrase } of list) corpusCount.set(phraseKey(phrase), (corpusCount.get(phraseKey(phrase)) ?? 0) + 1)
+  const members: Array<Array<number>> = Array.from({ length: k }, () => [])
+  labels.forEach((label, row) => members[label].push(row))
+  const topTermIds = Array.from({ length: k }, (_, c) => {
+    const centroid = centroids.subarray(c * cols, (c + 1) * cols)
+    return Array.from(centroid.keys()).filter((column) => centroid[column] > 0)
+      .sort((a, b) => centroid[b] - centroid[a] || a - b).slice(0, 8)
+  })
+  const wanted = new Set(topTermIds.flat().map((column) => model.vocabulary[column]))
+  const surfaces = surfaceForms(papers.flatMap((paper) => [paper.title, paper.abstract]), wanted)
+  return members.map((rows, clusterId) => {
+    const phraseScore = new Map<string, { phrase: string; score: number; count: number }>()
+    for (const row of rows) {
+      for (const { phrase, score } of keyphrases[row]) {
+        const key = phraseKey(phrase)
+        const entry = phraseScore.get(key) ?? { phrase, score: 0, count: 0 }
+        entry.score += score
+        entry.count++
+        phraseScore.set(key, entry)
+      }
+    }
+    const distinctive = [...phraseScore].map(([key, entry]) => ({
+      phrase: entry.phrase,
+      // Summed score × how concentrated the phrase is in this cluster.
+      weight: entry.score * (entry.count / (corpusCount.get(key) ?? entry.count)) * (entry.count > 1 || rows.length === 1 ? 1 : 0.5)
+    })).sort((a, b) => b.weight - a.weight || (a.phrase < b.phrase ? -1 : 1))
+    const topKeyphrases = distinctive.slice(0, 5).map(({ phrase }) => phrase)
+    const topTerms = topTermIds[clusterId].map((column) => surfaces.get(model.vocabulary[column]) ?? model.vocabulary[column])
+    const label = (topKeyphrases.length > 0 ? topKeyphrases.slice(0, 3) : topTerms.slice(0, 3)).join(" / ")
+    return { clusterId, size: rows.length, label, topTerms, topKeyphrases }
+  })
+}
+
+export const classify = (
+  papers: ReadonlyArray<Paper>,
+  taxonomy: Taxonomy,
+  options: ClassifyOptions,
+  observe: StageObserver = () => undefined
+): Classified => {
+  const keyphrases = extractKeyphrases(papers)
+  observe("keyphrases", `${keyphrases.reduce((sum, list) => sum + list.length, 0)} phrases`)
+  const vectorized = fitTransform(papers, {
+    ...DEFAULT_VECTORIZE,
+    minDf: defaultMinDf(papers.length),
+    keepTerms: taxonomyTerms(taxonomy)
+  })
+  observe("vectorize", `${vectorized.model.vocabulary.length} terms`)
+  const kChoice = options.k === "auto" ? chooseK(vectorized.matrix, options.seed) : null
+  const k = kChoice?.k ?? (options.k as number)
+  // Three k-means++ starts (scikit-learn's MiniBatchKMeans default n_init) while a start is cheap.
+  const clustering = kMeans(vectorized.matrix, { k, seed: options.seed, maxIterations: 50, initSample: 20_000, restarts: papers.length <= 50_000 ? 3 : 1 })
+  observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)
+  const clusters = summarizeClusters(papers, keyphrases, clustering, vectorized.model)
+  const mapping = mapToTaxonomy({
+    matrix: vectorized.matrix,
+    model: vectorized.model,
+    taxonomy,
+    clusterLabels: clustering.labels,
+    clusterCount: clustering.k
+  }, options.map)
+  const byId = new Map(taxonomy.nodes.map((node) => [node.id, node]))
+  const nodeTerms = new Map<string, Map<string, number>>()
+  const termsOf = (nodeId: string) => {
+    let weights = nodeTerms.get(nodeId)
+    if (weights === undefined) {
+      const node = byId.get(nodeId)!
+      weights = nodeTermWeights(vectorized.model, node, node.parentId ? byId.get(node.parentId) : undefined)
+      nodeTerms.set(nodeId, weights)
+    }
+    return weights
+  }
+  const assignments = mapping.papers.map((assignment) => ({
+    paperIndex: assignment.paperIndex,
+    topics: assignment.topics.map((topic) =>
+      topic.nodeId === UNASSIGNED ? topic : {
+        ...topic,
+        evidence: evidenceFor(papers[assignment.paperIndex].title, papers[assignment.paperIndex].abstract, termsOf(topic.nodeId))
+      }
+    )
+  }))
+  observe("map", `${mapping.clusters.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
+  return { keyphrases, vectorized, kChoice, clustering, clusters, clusterTopics: mapping.clusters, assignments }
+}

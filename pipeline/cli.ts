@@ -1,0 +1,43 @@
+/**
+ * The command line. Exit code 0 = done; 1 = the input is wrong (one clear
+ * message naming the file, line and field, and what to do); 2 = internal failure.
+ */
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Cause, Effect } from "effect"
+import { Command } from "effect/cli"
+import packageJson from "../package.json" with { type: "json" }
+import { describeUserError, type UserError } from "./domain.ts"
+import { queryCommand } from "./commands/query.ts"
+import { runCommand } from "./commands/run.ts"
+
+const USER_ERRORS = new Set(["InputError", "TaxonomyError", "DatabaseError", "UsageError"])
+const isUserError = (error: unknown): error is UserError =>
+  typeof error === "object" && error !== null && USER_ERRORS.has((error as { _tag?: string })._tag ?? "")
+const isCliParseError = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && ["UnrecognizedOption", "DuplicateOption", "MissingOption", "MissingArgument", "UnexpectedArgument", "InvalidValue", "UnknownSubcommand", "ValidationError", "ShowHelp"].includes((error as { _tag?: string })._tag ?? "")
+
+const papersort = Command.make("papersort").pipe(
+  Command.withDescription("Sort research-paper dumps into a YAML topic taxonomy, with the evidence for every assignment"),
+  Command.withSubcommands([runCommand, queryCommand])
+)
+
+const program = Command.run(papersort, { version: packageJson.version }).pipe(
+  Effect.catchCause((cause) =>
+    Effect.sync(() => {
+      const error = Cause.squash(cause)
+      if (isUserError(error)) {
+        const { hint, message } = describeUserError(error)
+        process.stderr.write(`papersort: ${message}\n  ${hint}\n`)
+        process.exitCode = 1
+      } else if (isCliParseError(error)) {
+        process.exitCode = 1
+      } else {
+        process.stderr.write(`papersort: internal error: ${Cause.pretty(cause)}\nPlease report this with the command you ran.\n`)
+        process.exitCode = 2
+      }
+    })
+  ),
+  Effect.provide(NodeServices.layer)
+)
+
+NodeRuntime.runMain(program, { disableErrorReporting: true })

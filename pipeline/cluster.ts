@@ -1,0 +1,240 @@
+/**
+ * Clusters: spherical k-means (cosine) on the sparse TF-IDF rows, k-means++
+ * initialisation from the seeded generator. `--k auto` picks the k with the best
+ * mean silhouette over a range of candidates, measured on a sample.
+ */
+import { seededRandom, sampleIndices, type Random } from "./random.ts"
+import { dotDense, type SparseRows } from "./vectorize.ts"
+
+export interface Clustering {
+  readonly k: number
+  /** Cluster of each paper, 0 … k-1, ordered by cluster size (0 = largest). */
+  readonly labels: Int32Array
+  /** Unit-length centroids, k × cols, row-major. */
+  readonly centroids: Float32Array
+  readonly sizes: Int32Array
+  readonly iterations: number
+}
+
+export interface ClusterOptions {
+  readonly k: number
+  readonly seed: number
+  readonly maxIterations: number
+  /** Papers sampled for k-means++ (its cost is quadratic in k × sample). */
+  readonly initSample: number
+  /** Independent k-means++ starts; the one with the highest total cosine to its centroids wins. */
+  readonly restarts: number
+}
+
+const centroidRow = (centroids: Float32Array, cols: number, c: number) => centroids.subarray(c * cols, (c + 1) * cols)
+
+const addRow = (matrix: SparseRows, row: number, target: Float32Array) => {
+  for (let p = matrix.offsets[row], end = matrix.offsets[row + 1]; p < end; p++) target[matrix.indices[p]] += matrix.values[p]
+}
+
+const normalize = (vector: Float32Array) => {
+  let norm = 0
+  for (let i = 0; i < vector.length; i++) norm += vector[i] * vector[i]
+  norm = Math.sqrt(norm)
+  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] /= norm
+}
+
+/** k-means++ over a sample: each next centre drawn with probability ∝ its cosine distance² to the nearest centre. */
+const kMeansPlusPlus = (matrix: SparseRows, k: number, random: Random, sampleSize: number): Float32Array => {
+  const cols = matrix.cols
+  const centroids = new Float32Array(k * cols)
+  const sample = sampleIndices(matrix.rows, sampleSize, random)
+  const nearest = new Float64Array(sample.length).fill(Infinity)
+  let chosen = sample[Math.floor(random() * sample.length)]
+  for (let c = 0; c < k; c++) {
+    const centre = centroidRow(centroids, cols, c)
+    addRow(matrix, chosen, centre)
+    let total = 0
+    for (let s = 0; s < sample.length; s++) {
+      const distance = 1 - dotDense(matrix, sample[s], centre)
+      const squared = distance * distance
+      if (squared < nearest[s]) nearest[s] = squared
+      total += nearest[s]
+    }
+    if (c === k - 1) break
+    let target = random() * total
+    let pick = sample.length - 1
+    for (let s = 0; s < sample.length; s++) {
+      target -= nearest[s]
+      if (target <= 0) {
+        pick = s
+        break
+      }
+    }
+    chosen = sample[pick]
+  }
+  return centroids
+}
+
+/** Spherical k-means: assign each row to its most cosine-similar centroid, recompute, repeat. */
+export const kMeans = (matrix: SparseRows, options: ClusterOptions): Clustering => {
+  const random = seededRandom(options.seed)
+  let best: { clustering: Clustering; cohesion: number } | undefined
+  for (let start = 0; start < Math.max(1, options.restarts); start++) {
+    const result = lloyd(matrix, options, random)
+    if (best === undefined || result.cohesion > best.cohesion) best = result
+  }
+  return best!.clustering
+}
+
+const lloyd = (matrix: SparseRows, options: ClusterOptions, random: Random): { clustering: Clustering; cohesion: number } => {
+  const { cols, rows } = matrix
+  const k = Math.max(1, Math.min(options.k, rows))
+  let centroids = kMeansPlusPlus(matrix, k, random, options.initSample)
+  const labels = new Int32Array(rows).fill(-1)
+  const best = new Float32Array(rows)
+  let iterations = 0
+  for (; iterations < options.maxIterations; iterations++) {
+    let changed = 0
+    for (let r = 0; r < rows; r++) {
+      let bestCluster = 0
+      let bestSimilarity = -Infinity
+      for (let c = 0; c < k; c++) {
+        const similarity = dotDense(matrix, r, centroidRow(centroids, cols, c))
+        if (similarity > bestSimilarity) {
+          bestSimilarity = similarity
+          bestCluster = c
+        }
+      }
+      if (labels[r] !== bestCluster) changed++
+      labels[r] = bestCluster
+      best[r] = bestSimilarity
+    }
+    const next = new Float32Array(k * cols)
+    const sizes = new Int32Array(k)
+    for (let r = 0; r < rows; r++) {
+      addRow(matrix, r, centroidRow(next, cols, labels[r]))
+      sizes[labels[r]]++
+    }
+    for (let c = 0; c < k; c++) {
+      if (sizes[c] === 0) {
+        // An empty cluster takes the paper that fits its own cluster worst.
+        let worst = 0
+        for (let r = 1; r < rows; r++) if (best[r] < best[worst]) worst = r
+        best[worst] = Infinity
+        addRow(matrix, worst, centroidRow(next, cols, c))
+        changed++
+      }
+      normalize(centroidRow(next, cols, c))
+    }
+    centroids = next
+    if (changed === 0) {
+      iterations++
+      break
+    }
+  }
+  let cohesion = 0
+  for (let r = 0; r < rows; r++) cohesion += dotDense(matrix, r, centroidRow(centroids, cols, labels[r]))
+  return { clustering: relabelBySize(labels, centroids, k, cols, iterations), cohesion }
+}
+
+/** Cluster ids by size, largest first (ties by first paper), so ids read the same on every run. */
+const relabelBySize = (labels: Int32Array, centroids: Float32Array, k: number, cols: number, iterations: number): Clustering => {
+  const sizes = new Int32Array(k)
+  const firstSeen = new Int32Array(k).fill(labels.length)
+  labels.forEach((label, r) => {
+    sizes[label]++
+    if (firstSeen[label] > r) firstSeen[label] = r
+  })
+  const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => sizes[b] - sizes[a] || firstSeen[a] - firstSeen[b])
+  const newId = new Int32Array(k)
+  order.forEach((old, id) => (newId[old] = id))
+  const sortedCentroids = new Float32Array(k * cols)
+  order.forEach((old, id) => sortedCentroids.set(centroidRow(centroids, cols, old), id * cols))
+  return {
+    k,
+    labels: labels.map((label) => newId[label]),
+    centroids: sortedCentroids,
+    sizes: Int32Array.from(order, (old) => sizes[old]),
+    iterations
+  }
+}
+
+/** Mean silhouette (cosine distance) of a clustering over a sample of rows. */
+export const silhouette = (matrix: SparseRows, labels: Int32Array, k: number, sample: Int32Array): number => {
+  const dense = new Map<number, Float32Array>()
+  const rowDense = (r: number) => {
+    let vector = dense.get(r)
+    if (vector === undefined) {
+      vector = new Float32Array(matrix.cols)
+      for (let p = matrix.offsets[r]; p < matrix.offsets[r + 1]; p++) vector[matrix.indices[p]] = matrix.values[p]
+      dense.set(r, vector)
+    }
+    return vector
+  }
+  let total = 0
+  for (const r of sample) {
+    const sums = new Float64Array(k)
+    const counts = new Int32Array(k)
+    const vector = rowDense(r)
+    for (const other of sample) {
+      if (other === r) continue
+      sums[labels[other]] += 1 - dotDense(matrix, other, vector)
+      counts[labels[other]]++
+    }
+    const own = labels[r]
+    if (counts[own] === 0) continue
+    const a = sums[own] / counts[own]
+    let b = Infinity
+    for (let c = 0; c < k; c++) if (c !== own && counts[c] > 0) b = Math.min(b, sums[c] / counts[c])
+    if (b === Infinity) continue
+    total += (b - a) / Math.max(a, b)
+  }
+  return total / sample.length
+}
+
+export interface KChoice {
+  readonly k: number
+  /** Mean silhouette of each candidate k, as measured. */
+  readonly scores: ReadonlyArray<{ readonly k: number; readonly silhouette: number }>
+}
+
+/**
+ * Candidate k values around the rule of thumb √(n/2): from half of it to twice
+ * it, at most 12 candidates, between 2 and 100.
+ */
+export const candidateKs = (papers: number): Array<number> => {
+  const middle = Math.sqrt(papers / 2)
+  const high = Math.max(2, Math.min(100, Math.round(2 * middle)))
+  const low = Math.min(high, Math.max(2, Math.round(middle / 2)))
+  const step = Math.max(1, Math.ceil((high - low) / 11))
+  const ks: Array<number> = []
+  for (let k = low; k <= high; k += step) ks.push(k)
+  if (ks.at(-1) !== high) ks.push(high)
+  return ks
+}
+
+/** Row subset of a sparse matrix (for fitting candidates on a sample). */
+const subsetRows = (matrix: SparseRows, rows: Int32Array): SparseRows => {
+  const offsets = new Int32Array(rows.length + 1)
+  rows.forEach((row, i) => (offsets[i + 1] = offsets[i] + matrix.offsets[row + 1] - matrix.offsets[row]))
+  const indices = new Int32Array(offsets[rows.length])
+  const values = new Float32Array(offsets[rows.length])
+  rows.forEach((row, i) => {
+    indices.set(matrix.indices.subarray(matrix.offsets[row], matrix.offsets[row + 1]), offsets[i])
+    values.set(matrix.values.subarray(matrix.offsets[row], matrix.offsets[row + 1]), offsets[i])
+  })
+  return { rows: rows.length, cols: matrix.cols, offsets, indices, values }
+}
+
+/**
+ * `--k auto`: fit each candidate k on a sample of up to 4,000 papers and keep the
+ * one with the best mean silhouette on up to 1,500 of them.
+ */
+export const chooseK = (matrix: SparseRows, seed: number): KChoice => {
+  const random = seededRandom(seed)
+  const fitSample = sampleIndices(matrix.rows, 4_000, random)
+  const sampled = fitSample.length === matrix.rows ? matrix : subsetRows(matrix, Int32Array.from(fitSample).sort())
+  const scoreSample = sampleIndices(sampled.rows, 1_500, random)
+  const scores = candidateKs(matrix.rows).map((k) => {
+    const clustering = kMeans(sampled, { k, seed, maxIterations: 20, initSample: 4_000, restarts: 1 })
+    return { k, silhouette: Math.round(silhouette(sampled, clustering.labels, k, scoreSample) * 10_000) / 10_000 }
+  })
+  const best = scores.reduce((a, b) => (b.silhouette > a.silhouette ? b : a))
+  return { k: best.k, scores }
+}

@@ -1,0 +1,43 @@
+/** The DuckDB tables and views of the contract (ARCHITECTURE.md, "DuckDB tables"). */
+export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
+  `create table if not exists runs (
+    run_id varchar primary key, kind varchar not null, parent_run_id varchar,
+    started_at timestamp not null, finished_at timestamp not null, inputs varchar[] not null,
+    taxonomy_path varchar not null, taxonomy_sha256 varchar not null, params json not null, paper_count integer not null)`,
+  `create table if not exists papers (
+    paper_id varchar primary key, arxiv_id varchar, title varchar not null, title_key varchar not null,
+    abstract varchar not null, authors varchar[] not null, published varchar, categories varchar[] not null,
+    source_format varchar not null, extra json, first_seen_run varchar not null)`,
+  `create table if not exists run_papers (run_id varchar not null, paper_id varchar not null, cluster_id integer not null)`,
+  `create table if not exists keyphrases (run_id varchar not null, paper_id varchar not null, rank integer not null, phrase varchar not null, score double not null)`,
+  `create table if not exists clusters (run_id varchar not null, cluster_id integer not null, size integer not null, label varchar not null, top_terms varchar[] not null)`,
+  `create table if not exists taxonomy_nodes (
+    run_id varchar not null, node_id varchar not null, parent_id varchar, label varchar not null, path varchar not null,
+    depth integer not null, description varchar not null, keywords varchar[] not null, examples varchar[] not null, position integer not null)`,
+  `create table if not exists cluster_topics (run_id varchar not null, cluster_id integer not null, node_id varchar, score double not null, nearest_node_id varchar)`,
+  `create table if not exists paper_topics (
+    run_id varchar not null, paper_id varchar not null, node_id varchar not null, rank integer not null, score double not null, evidence varchar[] not null)`,
+  `create or replace view latest_run as select * from runs order by finished_at desc, run_id desc limit 1`,
+  `create or replace view latest_paper_topics as
+    select pt.paper_id, p.title, pt.node_id, n.path, n.label, pt.rank, pt.score, pt.evidence, rp.cluster_id
+    from paper_topics pt
+    join latest_run lr on pt.run_id = lr.run_id
+    join papers p on p.paper_id = pt.paper_id
+    left join taxonomy_nodes n on n.run_id = pt.run_id and n.node_id = pt.node_id
+    left join run_papers rp on rp.run_id = pt.run_id and rp.paper_id = pt.paper_id`,
+  // A node counts the papers of its whole subtree: primary ones, and those at any rank (each paper once).
+  `create or replace view topic_counts as
+    with nodes as (select n.* from taxonomy_nodes n join latest_run lr on n.run_id = lr.run_id),
+    topics as (
+      select pt.paper_id, pt.rank, n.path from paper_topics pt join latest_run lr on pt.run_id = lr.run_id
+      join nodes n on n.node_id = pt.node_id),
+    total as (select count(distinct paper_id) as papers from topics)
+    select nodes.node_id, nodes.path, nodes.label, nodes.depth, nodes.parent_id,
+      count(distinct topics.paper_id) filter (where topics.rank = 1)::integer as papers,
+      count(distinct topics.paper_id)::integer as papers_any,
+      round(coalesce(count(distinct topics.paper_id) filter (where topics.rank = 1) / nullif(any_value(total.papers), 0), 0), 4) as share
+    from nodes cross join total
+    left join topics on topics.path = nodes.path or starts_with(topics.path, nodes.path || '/')
+    group by nodes.node_id, nodes.path, nodes.label, nodes.depth, nodes.parent_id, nodes.position
+    order by nodes.position`
+]

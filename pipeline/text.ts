@@ -1,0 +1,128 @@
+/**
+ * Word-level text handling shared by keyphrases, vectorize and map: one tokenizer,
+ * one stop-word list and one (cached) stemmer, so that a paper's terms and a
+ * taxonomy node's terms always meet in the same space.
+ */
+import { createRequire } from "node:module"
+
+const require = createRequire(import.meta.url)
+// Submodule imports: the package root pulls in database drivers and dotenv.
+const porterStemmer: { stem(word: string): string } = require("natural/lib/natural/stemmers/porter_stemmer")
+const naturalStopWords: { words: ReadonlyArray<string> } = require("natural/lib/natural/util/stopwords")
+
+/**
+ * Words that say nothing about a paper's topic. natural's English list, plus the
+ * boilerplate of abstracts ("we propose a novel method ... results show").
+ */
+const ACADEMIC_STOP_WORDS = [
+  "paper", "papers", "propose", "proposed", "proposes", "present", "presents", "presented", "novel", "new",
+  "approach", "approaches", "method", "methods", "result", "results", "show", "shows", "shown", "demonstrate",
+  "demonstrates", "based", "using", "use", "used", "uses", "also", "however", "moreover", "furthermore", "via",
+  "well", "work", "works", "existing", "significantly", "significant", "various", "different", "within", "across",
+  "introduce", "introduces", "study", "studies", "achieve", "achieves", "achieved", "first", "state", "art",
+  "performance", "effective", "effectively", "efficient", "task", "tasks", "framework", "frameworks", 
+  "problem", "problems", "can", "may", "often", "including", "include", "includes", "provide",
+  "provides", "thus", "therefore", "while", "whereas", "enable", "enables", "improve", "improves", "improved",
+  "improving", "recent", "recently", "make", "makes",
+  "one", "two", "three", "many", "much", "several", "among", "still", "yet", "due", "since", "without",
+  "would", "could", "should", "might", "must", "however", "e.g", "i.e", "eg", "ie", "etc", "et", "al",
+  "available", "https", "http", "github", "com", "www", "publicly", "release", "released", "extensive",
+  "experiments", "experimental", "outperforms", "outperform", "superior", "compared", "previous", "prior",
+  "further", "existing", "better", "best", "strong", "simple", "able", "given", "without", "towards", "toward",
+  "address", "addresses", "challenge", "challenges", "challenging", "issue", "issues", "important", "crucial",
+  "remains", "remain", "leading", "leads", "lead", "significant", "substantial", "substantially", "notably"
+]
+
+const STOP_WORDS: ReadonlySet<string> = new Set([...naturalStopWords.words, ...ACADEMIC_STOP_WORDS])
+
+export const isStopWord = (word: string): boolean => STOP_WORDS.has(word)
+export const isEnglishStopWord = (word: string): boolean => naturalStopWords.words.includes(word)
+
+const stemCache = new Map<string, string>()
+
+/** Porter stem of a lower-case word, cached: a corpus repeats few distinct words many times. */
+export const stem = (word: string): string => {
+  let stemmed = stemCache.get(word)
+  if (stemmed === undefined) {
+    stemmed = porterStemmer.stem(word)
+    if (stemCache.size < 2_000_000) stemCache.set(word, stemmed)
+  }
+  return stemmed
+}
+
+const SEGMENT_BREAK = /[.,;:!?()[\]{}"“”\n]+/
+const WORD = /[a-z0-9]+/g
+
+/**
+ * Lower-cased content words of a text, grouped in runs that no stop word or
+ * punctuation interrupts: bigrams are taken inside a run only.
+ */
+export const contentRuns = (text: string): Array<Array<string>> => {
+  const runs: Array<Array<string>> = []
+  for (const segment of text.toLowerCase().split(SEGMENT_BREAK)) {
+    let run: Array<string> = []
+    for (const match of segment.matchAll(WORD)) {
+      const word = match[0]
+      if (word.length < 2 || isStopWord(word) || /^\d+$/.test(word)) {
+        if (run.length > 0) runs.push(run)
+        run = []
+      } else {
+        run.push(word)
+      }
+    }
+    if (run.length > 0) runs.push(run)
+  }
+  return runs
+}
+
+/**
+ * The terms of a text: stemmed unigrams and bigrams ("languag model"), each
+ * occurrence listed, in order.
+ */
+export const terms = (text: string): Array<string> => {
+  const out: Array<string> = []
+  for (const run of contentRuns(text)) {
+    let previous: string | undefined
+    for (const word of run) {
+      const stemmed = stem(word)
+      out.push(stemmed)
+      if (previous !== undefined && previous !== stemmed) out.push(`${previous} ${stemmed}`)
+      previous = stemmed
+    }
+  }
+  return out
+}
+
+/** A phrase's identity for de-duplication: "language models" and "language model" are one. */
+export const phraseKey = (phrase: string): string =>
+  phrase.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 0).map(stem).join(" ")
+
+/** Collapse runs of white space and trim: the form every stored text takes. */
+export const collapseWhitespace = (text: string): string => text.replace(/\s+/g, " ").trim()
+
+/**
+ * The words a corpus used for some stemmed terms: "diffus model" → "diffusion
+ * models" (the most frequent surface form), for labels people can read.
+ */
+export const surfaceForms = (texts: Iterable<string>, wanted: ReadonlySet<string>): Map<string, string> => {
+  const counts = new Map<string, Map<string, number>>()
+  const see = (term: string, surface: string) => {
+    if (!wanted.has(term)) return
+    const forms = counts.get(term) ?? new Map<string, number>()
+    forms.set(surface, (forms.get(surface) ?? 0) + 1)
+    counts.set(term, forms)
+  }
+  for (const text of texts) {
+    for (const run of contentRuns(text)) {
+      for (let i = 0; i < run.length; i++) {
+        see(stem(run[i]), run[i])
+        if (i + 1 < run.length) see(`${stem(run[i])} ${stem(run[i + 1])}`, `${run[i]} ${run[i + 1]}`)
+      }
+    }
+  }
+  const out = new Map<string, string>()
+  for (const [term, forms] of counts) {
+    out.set(term, [...forms].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0][0])
+  }
+  return out
+}

@@ -1,0 +1,36 @@
+/** Run the papersort CLI as a user would: through its bin, in a child process. */
+import { spawnSync } from "node:child_process"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { DuckDBInstance } from "@duckdb/node-api"
+
+export interface CliResult {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export const runCli = (args: ReadonlyArray<string>, options: { input?: string; cwd?: string } = {}): CliResult => {
+  const result = spawnSync(process.execPath, [join(process.cwd(), "bin", "papersort.js"), ...args], {
+    encoding: "utf8",
+    cwd: options.cwd ?? process.cwd(),
+    input: options.input ?? "",
+    maxBuffer: 64 * 1024 * 1024
+  })
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+export const tempDir = (prefix = "papersort-"): string => mkdtempSync(join(tmpdir(), prefix))
+
+/** Read rows straight from a DuckDB file (read-only), independent of papersort's own code. */
+export const readDb = async (file: string, sql: string): Promise<Array<Record<string, unknown>>> => {
+  const instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" })
+  try {
+    const connection = await instance.connect()
+    const reader = await connection.runAndReadAll(sql)
+    return reader.getRowObjectsJson() as Array<Record<string, unknown>>
+  } finally {
+    instance.closeSync()
+  }
+}

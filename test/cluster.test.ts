@@ -1,0 +1,64 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { candidateKs, chooseK, kMeans } from "../pipeline/cluster.ts"
+import { DEFAULT_VECTORIZE, fitTransform } from "../pipeline/vectorize.ts"
+import { samplePapers } from "./fixtures-helpers.ts"
+
+const sample = () => {
+  const papers = samplePapers()
+  return { papers, ...fitTransform(papers, { ...DEFAULT_VECTORIZE, minDf: 2, keepTerms: new Set() }) }
+}
+
+describe("cluster", () => {
+  it.effect("gives the same clusters for the same seed, ordered by size", () =>
+    Effect.gen(function*() {
+      const { matrix } = sample()
+      const first = kMeans(matrix, { k: 8, seed: 42, maxIterations: 50, initSample: 1000, restarts: 3 })
+      const again = kMeans(matrix, { k: 8, seed: 42, maxIterations: 50, initSample: 1000, restarts: 3 })
+      assert.deepStrictEqual(Array.from(first.labels), Array.from(again.labels))
+      assert.strictEqual(first.sizes.reduce((a, b) => a + b, 0), 91)
+      for (let c = 1; c < first.k; c++) assert.isAtLeast(first.sizes[c - 1], first.sizes[c])
+      assert.isTrue(first.sizes.every((size) => size > 0), "no empty cluster")
+    }))
+
+  it.effect("puts papers on the same narrow subject together", () =>
+    Effect.gen(function*() {
+      const subjects = {
+        speech: [
+          "Streaming speech recognition with transducers. We train an automatic speech recognition model on spoken audio and reduce word error rate.",
+          "Multilingual speech recognition for low-resource languages. Spoken audio transcription with a speech encoder improves word error rate.",
+          "Noise-robust speech recognition. Audio augmentation makes the speech recognition model transcribe spoken words with lower word error rate."
+        ],
+        robots: [
+          "Robot grasping with tactile sensing. A robot arm learns manipulation policies for grasping objects from tactile feedback.",
+          "Dexterous robot manipulation from demonstrations. The robot arm imitates grasping and manipulation of household objects.",
+          "Sim-to-real transfer for robot manipulation. Policies trained in simulation let a robot arm grasp unseen objects."
+        ],
+        proteins: [
+          "Protein structure prediction with language models. We predict protein folding and protein structure from amino acid sequences.",
+          "Designing protein binders. A generative model proposes amino acid sequences whose protein structure binds a target.",
+          "Protein function annotation. Amino acid sequences and predicted protein structure reveal protein function."
+        ]
+      }
+      const papers = Object.values(subjects).flat().map((text, i) => {
+        const [title, abstract] = text.split(/(?<=\.) /)
+        return { ...samplePapers()[0], paperId: `p${i}`, title, abstract }
+      })
+      const { matrix } = fitTransform(papers, { ...DEFAULT_VECTORIZE, minDf: 1, keepTerms: new Set() })
+      for (const seed of [1, 2, 3, 42]) {
+        const { labels } = kMeans(matrix, { k: 3, seed, maxIterations: 50, initSample: 1000, restarts: 3 })
+        const groups = [0, 3, 6].map((start) => new Set(Array.from(labels.subarray(start, start + 3))))
+        assert.isTrue(groups.every((group) => group.size === 1), `seed ${seed}: ${Array.from(labels).join(",")}`)
+        assert.strictEqual(new Set(groups.map((group) => [...group][0])).size, 3)
+      }
+    }))
+
+  it.effect("k auto picks the candidate with the best silhouette", () =>
+    Effect.gen(function*() {
+      const { matrix } = sample()
+      const choice = chooseK(matrix, 42)
+      assert.deepStrictEqual(choice.scores.map(({ k }) => k), candidateKs(91))
+      const best = Math.max(...choice.scores.map(({ silhouette }) => silhouette))
+      assert.strictEqual(choice.scores.find(({ k }) => k === choice.k)?.silhouette, best)
+    }))
+})

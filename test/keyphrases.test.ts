@@ -1,0 +1,33 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { candidatePhrases, extractKeyphrases } from "../pipeline/keyphrases.ts"
+import { paperNamed, samplePapers } from "./fixtures-helpers.ts"
+
+describe("keyphrases", () => {
+  it.effect("finds noun phrases without stop words at their edges", () =>
+    Effect.gen(function*() {
+      const candidates = candidatePhrases("We propose a reward model ensemble that mitigates the overoptimization of large language models.")
+      const surfaces = candidates.map((candidate) => candidate.surface)
+      assert.include(surfaces.join(" | "), "reward model ensemble")
+      assert.isTrue(surfaces.some((surface) => surface.endsWith("language models")))
+      for (const surface of surfaces) {
+        assert.notMatch(surface, /^(the|a|of|we|that)\b|\b(the|a|of|that)$/i)
+        assert.isAtMost(surface.split(" ").length, 4)
+      }
+    }))
+
+  it.effect("gives each paper of the sample at most 10 phrases, one per stem, best first", () =>
+    Effect.gen(function*() {
+      const papers = samplePapers()
+      const keyphrases = extractKeyphrases(papers)
+      assert.strictEqual(keyphrases.length, papers.length)
+      for (const list of keyphrases) {
+        assert.isAtMost(list.length, 10)
+        const stems = list.map(({ phrase }) => phrase.toLowerCase().replace(/s\b/g, ""))
+        assert.strictEqual(new Set(stems).size, stems.length)
+        for (let i = 1; i < list.length; i++) assert.isAtLeast(list[i - 1].score, list[i].score)
+      }
+      const rewardPaper = keyphrases[paperNamed(papers, "Reward Model Ensembles")].map(({ phrase }) => phrase.toLowerCase())
+      assert.isTrue(rewardPaper.some((phrase) => phrase.includes("reward model")), rewardPaper.join(", "))
+    }))
+})

@@ -1,0 +1,63 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { classify, DEFAULT_CLASSIFY } from "../pipeline/classify.ts"
+import { UNASSIGNED } from "../pipeline/domain.ts"
+import { evidenceFor } from "../pipeline/map.ts"
+import { mlTaxonomy, paperNamed, samplePapers } from "./fixtures-helpers.ts"
+
+describe("map", () => {
+  const papers = samplePapers()
+  const taxonomy = mlTaxonomy()
+  const result = classify(papers, taxonomy, DEFAULT_CLASSIFY)
+  const primary = (start: string) => result.assignments[paperNamed(papers, start)].topics[0]
+
+  it.effect("gives every paper one primary topic and at most two secondary ones, scores in [0, 1]", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(result.assignments.length, 91)
+      const nodeIds = new Set([...taxonomy.nodes.map((node) => node.id), UNASSIGNED])
+      for (const assignment of result.assignments) {
+        assert.isAtLeast(assignment.topics.length, 1)
+        assert.isAtMost(assignment.topics.length, 3)
+        for (const topic of assignment.topics) {
+          assert.isTrue(nodeIds.has(topic.nodeId), topic.nodeId)
+          assert.isAtLeast(topic.score, 0)
+          assert.isAtMost(topic.score, 1)
+        }
+        assert.strictEqual(new Set(assignment.topics.map((topic) => topic.nodeId)).size, assignment.topics.length)
+      }
+    }))
+
+  it.effect("no topic takes more than 40% of the sample as primary", () =>
+    Effect.gen(function*() {
+      const counts = new Map<string, number>()
+      for (const { topics } of result.assignments) counts.set(topics[0].nodeId, (counts.get(topics[0].nodeId) ?? 0) + 1)
+      assert.isAtMost(Math.max(...counts.values()), 0.4 * 91)
+    }))
+
+  it.effect("puts clear-cut papers where a reader would, with the words that matched as evidence", () =>
+    Effect.gen(function*() {
+      const reward = primary("Reward Model Ensembles Help Mitigate Overoptimization")
+      assert.strictEqual(reward.nodeId, "preference-optimization")
+      assert.isTrue(reward.evidence.some((word) => /reward/.test(word)), reward.evidence.join(", "))
+      assert.strictEqual(primary("Open-vocabulary Object Detection via Vision").nodeId, "visual-recognition")
+      assert.strictEqual(primary("RoentGen: Vision-Language Foundation Model for Chest X-ray").nodeId, "medical-imaging")
+      assert.strictEqual(primary("Dealing with training and test segmentation mismatch: FBK@IWSLT2021").nodeId, "speech-recognition")
+      assert.strictEqual(primary("Calibrated Language Models Must Hallucinate").nodeId, "hallucination-factuality")
+    }))
+
+  it.effect("maps every cluster to a node or to none, with a label and top terms", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(result.clusters.length, result.clustering.k)
+      for (const cluster of result.clusters) {
+        assert.isAbove(cluster.label.length, 0)
+        assert.isAbove(cluster.topTerms.length, 0)
+      }
+      assert.strictEqual(result.clusterTopics.length, result.clustering.k)
+    }))
+
+  it.effect("evidence names the shared words as the paper wrote them", () =>
+    Effect.gen(function*() {
+      const evidence = evidenceFor("Diffusion Models for Video", "We train video diffusion models.", new Map([["diffus model", 1], ["video", 0.5], ["diffus", 0.4]]))
+      assert.deepStrictEqual(evidence, ["diffusion models", "video"])
+    }))
+})

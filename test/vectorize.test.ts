@@ -1,0 +1,38 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { DEFAULT_VECTORIZE, fitTransform, rowOf, transformText } from "../pipeline/vectorize.ts"
+import { samplePapers } from "./fixtures-helpers.ts"
+
+describe("vectorize", () => {
+  it.effect("builds L2-normalised sparse TF-IDF rows of stemmed unigrams and bigrams", () =>
+    Effect.gen(function*() {
+      const papers = samplePapers()
+      const { matrix, model } = fitTransform(papers, { ...DEFAULT_VECTORIZE, minDf: 2, keepTerms: new Set() })
+      assert.strictEqual(matrix.rows, 91)
+      assert.strictEqual(matrix.cols, model.vocabulary.length)
+      for (let r = 0; r < matrix.rows; r++) {
+        const row = rowOf(matrix, r)
+        const norm = Math.sqrt(row.values.reduce((sum, value) => sum + value * value, 0))
+        if (row.values.length > 0) assert.closeTo(norm, 1, 1e-5)
+      }
+      assert.isTrue(model.columnOf.has("reward model"), "bigram of stems")
+      assert.isFalse(model.columnOf.has("languag model"), "in more than half of the papers: max_df drops it")
+      assert.isFalse(model.columnOf.has("the"), "stop words out")
+      // min_df = 2 and max_df = 0.5 prune both ends.
+      for (const df of model.documentFrequency) {
+        assert.isAtLeast(df, 2)
+        assert.isAtMost(df, 45)
+      }
+    }))
+
+  it.effect("keeps a taxonomy term that only one paper uses, and weights the title up", () =>
+    Effect.gen(function*() {
+      const papers = samplePapers()
+      const plain = fitTransform(papers, { ...DEFAULT_VECTORIZE, minDf: 2, keepTerms: new Set() })
+      const kept = fitTransform(papers, { ...DEFAULT_VECTORIZE, minDf: 2, keepTerms: new Set(["unlearn"]) })
+      assert.isFalse(plain.model.columnOf.has("unlearn"))
+      assert.isTrue(kept.model.columnOf.has("unlearn"))
+      const title = transformText(kept.model, [{ text: "diffusion models", weight: 2 }])
+      assert.isAbove(title.values.length, 0)
+    }))
+})
