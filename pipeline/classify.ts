@@ -99,7 +99,7 @@ export const classify = (
   const kChoice = options.k === "auto" ? chooseK(vectorized.matrix, options.seed) : null
   const k = kChoice?.k ?? (options.k as number)
   // Three k-means++ starts (scikit-learn's MiniBatchKMeans default n_init) while a start is cheap.
-  const clustering = kMeans(vectorized.matrix, { k, seed: options.seed, maxIterations: 50, initSample: 20_000, restarts: papers.length <= 50_000 ? 3 : 1 })
+  const clustering = kMeans(vectorized.matrix, { k, seed: options.seed, maxIterations: 50, initSample: 20_000, restarts: papers.length <= 10_000 ? 3 : 1 })
   observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)
   const clusters = summarizeClusters(papers, keyphrases, clustering, vectorized.model)
   const mapping = mapToTaxonomy({
