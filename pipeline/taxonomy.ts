@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto"
 import { Effect, FileSystem } from "effect"
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type YAMLMap } from "yaml"
+import { terms } from "./text.ts"
 import { type Taxonomy, TaxonomyError, type TaxonomyIssue, type TaxonomyNode, UNASSIGNED } from "./domain.ts"
 
 const TOP_KEYS = ["version", "name", "description", "nodes"] as const
@@ -60,7 +61,8 @@ export const parseTaxonomy = (text: string, file: string): Effect.Effect<Taxonom
     return Effect.fail(new TaxonomyError({ file, issues }))
   }
   const seenIds = new Map<string, number>()
-  const keywordOwner = new Map<string, string>()
+  const keywordOwner = new Map<string, { readonly id: string; readonly path: string }>()
+  const nodeLines = new Map<string, number>()
 
   const stringList = (pair: Pair, field: string, owner: string): Array<string> => {
     const value = pair.value as YamlNode | null
@@ -147,11 +149,14 @@ export const parseTaxonomy = (text: string, file: string): Effect.Effect<Taxonom
     for (const keyword of keywords) {
       const key = keyword.toLowerCase()
       const owner = keywordOwner.get(key)
-      if (owner !== undefined && owner !== id) at(fields.get("keywords")!.key as YamlNode, `keyword "${keyword}" is listed under "${owner}" and "${id}"`, warnings)
-      keywordOwner.set(key, id)
+      // A group may repeat its children's keywords; two unrelated nodes sharing one split its papers.
+      const related = owner !== undefined && (node.path.startsWith(`${owner.path}/`) || owner.path.startsWith(`${node.path}/`) || owner.id === id)
+      if (owner !== undefined && !related) at(fields.get("keywords")!.key as YamlNode, `keyword "${keyword}" is listed under "${owner.id}" and "${id}"`, warnings)
+      if (owner === undefined || !related) keywordOwner.set(key, { id, path: node.path })
     }
     const index = nodes.length
     nodes.push(node)
+    nodeLines.set(id, lineCounter.linePos(map.range?.[0] ?? 0).line)
     const childrenPair = fields.get("children")
     const childIds = childrenPair ? readNodes(childrenPair.value as YamlNode | null, node, childrenPair.key as YamlNode) : []
     if (childIds.length === 0 && keywords.length === 0) at(map, `leaf "${id}" has no keywords: papers can reach it only through its label and description`, warnings)
@@ -182,6 +187,8 @@ export const parseTaxonomy = (text: string, file: string): Effect.Effect<Taxonom
     issues.sort((a, b) => a.line - b.line || a.col - b.col)
     return Effect.fail(new TaxonomyError({ file, issues }))
   }
+  warnings.push(...nearDuplicateNodes(nodes, (node) => nodeLines.get(node.id) ?? 1))
+  warnings.sort((a, b) => a.line - b.line || a.col - b.col)
   const sha256 = createHash("sha256").update(text).digest("hex")
   return Effect.succeed({ taxonomy: { name: name || file, file, sha256, nodes }, warnings })
 }
@@ -197,3 +204,28 @@ export const loadTaxonomy = Effect.fn("taxonomy.load")(function*(file: string) {
 })
 
 export const leavesOf = (taxonomy: Taxonomy): ReadonlyArray<TaxonomyNode> => taxonomy.nodes.filter((node) => node.childIds.length === 0)
+
+/** Jaccard similarity of two nodes' term sets above which the nodes say the same thing. */
+const NEAR_DUPLICATE = 0.6
+
+/** Pairs of nodes whose texts (label, keywords, description) share most of their terms. */
+export const nearDuplicateNodes = (nodes: ReadonlyArray<TaxonomyNode>, lineOf: (node: TaxonomyNode) => number): Array<TaxonomyIssue> => {
+  const termSets = nodes.map((node) => new Set(terms([node.label, ...node.keywords, node.description].join(" . "))))
+  const warnings: Array<TaxonomyIssue> = []
+  for (let a = 0; a < nodes.length; a++) {
+    for (let b = a + 1; b < nodes.length; b++) {
+      if (termSets[a].size === 0 || termSets[b].size === 0) continue
+      let shared = 0
+      for (const term of termSets[a]) if (termSets[b].has(term)) shared++
+      const jaccard = shared / (termSets[a].size + termSets[b].size - shared)
+      if (jaccard >= NEAR_DUPLICATE) {
+        warnings.push({
+          line: lineOf(nodes[b]),
+          col: 5,
+          message: `nodes "${nodes[a].id}" and "${nodes[b].id}" have nearly the same text (${Math.round(jaccard * 100)}% of their terms shared): papers will split between them at random`
+        })
+      }
+    }
+  }
+  return warnings
+}
