@@ -82,33 +82,24 @@ export const summarizeClusters = (
   })
 }
 
-export const classify = (
-  papers: ReadonlyArray<Paper>,
+/**
+ * Map papers and clusters onto a taxonomy and attach the evidence: the step that
+ * `remap` repeats on a stored run with an edited taxonomy.
+ */
+export const assignTopics = (
+  papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
+  vectorized: Vectorized,
+  clustering: Pick<Clustering, "labels" | "k">,
   taxonomy: Taxonomy,
-  options: ClassifyOptions,
-  observe: StageObserver = () => undefined
-): Classified => {
-  const keyphrases = extractKeyphrases(papers)
-  observe("keyphrases", `${keyphrases.reduce((sum, list) => sum + list.length, 0)} phrases`)
-  const vectorized = fitTransform(papers, {
-    ...DEFAULT_VECTORIZE,
-    minDf: defaultMinDf(papers.length),
-    keepTerms: taxonomyTerms(taxonomy)
-  })
-  observe("vectorize", `${vectorized.model.vocabulary.length} terms`)
-  const kChoice = options.k === "auto" ? chooseK(vectorized.matrix, options.seed) : null
-  const k = kChoice?.k ?? (options.k as number)
-  // Three k-means++ starts (scikit-learn's MiniBatchKMeans default n_init) while a start is cheap.
-  const clustering = kMeans(vectorized.matrix, { k, seed: options.seed, maxIterations: 50, initSample: 20_000, restarts: papers.length <= 10_000 ? 3 : 1 })
-  observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)
-  const clusters = summarizeClusters(papers, keyphrases, clustering, vectorized.model)
+  mapOptions: MapOptions
+): { readonly assignments: ReadonlyArray<PaperAssignment>; readonly clusterTopics: ReadonlyArray<ClusterMapping> } => {
   const mapping = mapToTaxonomy({
     matrix: vectorized.matrix,
     model: vectorized.model,
     taxonomy,
     clusterLabels: clustering.labels,
     clusterCount: clustering.k
-  }, options.map)
+  }, mapOptions)
   const byId = new Map(taxonomy.nodes.map((node) => [node.id, node]))
   const nodeTerms = new Map<string, Map<string, number>>()
   const termsOf = (nodeId: string) => {
@@ -129,6 +120,30 @@ export const classify = (
       }
     )
   }))
-  observe("map", `${mapping.clusters.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
-  return { keyphrases, vectorized, kChoice, clustering, clusters, clusterTopics: mapping.clusters, assignments }
+  return { assignments, clusterTopics: mapping.clusters }
+}
+
+export const classify = (
+  papers: ReadonlyArray<Paper>,
+  taxonomy: Taxonomy,
+  options: ClassifyOptions,
+  observe: StageObserver = () => undefined
+): Classified => {
+  const keyphrases = extractKeyphrases(papers)
+  observe("keyphrases", `${keyphrases.reduce((sum, list) => sum + list.length, 0)} phrases`)
+  const vectorized = fitTransform(papers, {
+    ...DEFAULT_VECTORIZE,
+    minDf: defaultMinDf(papers.length),
+    keepTerms: taxonomyTerms(taxonomy)
+  })
+  observe("vectorize", `${vectorized.model.vocabulary.length} terms`)
+  const kChoice = options.k === "auto" ? chooseK(vectorized.matrix, options.seed) : null
+  const k = kChoice?.k ?? (options.k as number)
+  // Three k-means++ starts (scikit-learn's MiniBatchKMeans default n_init) while a start is cheap.
+  const clustering = kMeans(vectorized.matrix, { k, seed: options.seed, maxIterations: 50, initSample: 20_000, restarts: papers.length <= 10_000 ? 3 : 1 })
+  observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)
+  const clusters = summarizeClusters(papers, keyphrases, clustering, vectorized.model)
+  const { assignments, clusterTopics } = assignTopics(papers, vectorized, clustering, taxonomy, options.map)
+  observe("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
+  return { keyphrases, vectorized, kChoice, clustering, clusters, clusterTopics, assignments }
 }
