@@ -1,0 +1,244 @@
+/**
+ * The report's map: every paper's TF-IDF row projected onto the first two
+ * principal components of the dump, scaled to [-1, 1].
+ *
+ * PCA by randomized subspace iteration (Halko, Martinsson & Tropp 2011, alg. 4.4)
+ * on the centred matrix C = X − 1·μᵀ, never formed: C·v = X·v − (μ·v)·1 and
+ * Cᵀ·u = Xᵀ·u − μ·(1ᵀu), so a sparse row stays sparse. One pass over the
+ * non-zeros per iteration computes both C·Q and Cᵀ(C·Q); a 1M-paper dump costs
+ * a few passes over its non-zeros, a d × BLOCK basis and an n × BLOCK block.
+ * Pure and deterministic: the only randomness is the start basis, drawn from `seed`.
+ */
+import { type Random, seededRandom } from "./random.ts"
+import type { SparseRows } from "./vectorize.ts"
+
+export interface Projection {
+  /** First principal component of each paper (row order of the matrix), in [-1, 1]. */
+  readonly x: Float32Array
+  /** Second principal component, in [-1, 1]. */
+  readonly y: Float32Array
+}
+
+const COMPONENTS = 2
+/**
+ * Two components plus two of oversampling: with power iterations a small margin suffices
+ * (Halko et al. §4.5). The pass over the rows below is written out for exactly 4.
+ */
+const BLOCK = 4
+/** Passes over the non-zeros at most; TF-IDF spectra decay slowly, so a few more than the textbook 2–3. */
+const MAX_ITERATIONS = 12
+/** Stop once the two leading Ritz values move less than this (relative): the map cannot show a smaller change. */
+const TOLERANCE = 1e-6
+
+/** Standard normal draws (Box–Muller) from the seeded generator. */
+const gaussian = (random: Random): number => {
+  const u = 1 - random()
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random())
+}
+
+/**
+ * Orthonormal columns of a d × k matrix stored row-major (`q[j * k + c]`), by
+ * modified Gram–Schmidt done twice ("twice is enough", Giraud et al. 2005). A column
+ * that vanishes (the data has fewer than k directions) is redrawn at random.
+ */
+const orthonormalize = (q: Float64Array, d: number, k: number, random: Random): void => {
+  for (let c = 0; c < k; c++) {
+    for (let attempt = 0; ; attempt++) {
+      let before = 0
+      for (let j = 0; j < d; j++) before += q[j * k + c] ** 2
+      for (let pass = 0; pass < 2; pass++) {
+        for (let b = 0; b < c; b++) {
+          let dot = 0
+          for (let j = 0; j < d; j++) dot += q[j * k + c] * q[j * k + b]
+          for (let j = 0; j < d; j++) q[j * k + c] -= dot * q[j * k + b]
+        }
+      }
+      let norm = 0
+      for (let j = 0; j < d; j++) norm += q[j * k + c] ** 2
+      norm = Math.sqrt(norm)
+      if (norm > 1e-10 * Math.sqrt(before) && norm > 0) {
+        for (let j = 0; j < d; j++) q[j * k + c] /= norm
+        break
+      }
+      if (attempt > 3) {
+        // d < k: no direction is left; a zero column only adds zero-variance Ritz pairs.
+        for (let j = 0; j < d; j++) q[j * k + c] = 0
+        break
+      }
+      for (let j = 0; j < d; j++) q[j * k + c] = gaussian(random)
+    }
+  }
+}
+
+/** Eigenpairs of a small symmetric k × k matrix by cyclic Jacobi rotations, largest first. */
+const symmetricEigen = (matrix: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } => {
+  const a = Float64Array.from(matrix)
+  const v = new Float64Array(k * k)
+  for (let i = 0; i < k; i++) v[i * k + i] = 1
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let off = 0
+    for (let p = 0; p < k; p++) for (let r = p + 1; r < k; r++) off += a[p * k + r] ** 2
+    if (off < 1e-30) break
+    for (let p = 0; p < k; p++) {
+      for (let r = p + 1; r < k; r++) {
+        const apr = a[p * k + r]
+        if (Math.abs(apr) < 1e-300) continue
+        const theta = (a[r * k + r] - a[p * k + p]) / (2 * apr)
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1))
+        const cos = 1 / Math.sqrt(t * t + 1)
+        const sin = t * cos
+        for (let i = 0; i < k; i++) {
+          const aip = a[i * k + p]
+          const air = a[i * k + r]
+          a[i * k + p] = cos * aip - sin * air
+          a[i * k + r] = sin * aip + cos * air
+        }
+        for (let i = 0; i < k; i++) {
+          const api = a[p * k + i]
+          const ari = a[r * k + i]
+          a[p * k + i] = cos * api - sin * ari
+          a[r * k + i] = sin * api + cos * ari
+        }
+        for (let i = 0; i < k; i++) {
+          const vip = v[i * k + p]
+          const vir = v[i * k + r]
+          v[i * k + p] = cos * vip - sin * vir
+          v[i * k + r] = sin * vip + cos * vir
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: k }, (_, i) => i).sort((i, j) => a[j * k + j] - a[i * k + i] || i - j)
+  const values = Float64Array.from(order, (i) => a[i * k + i])
+  const vectors = new Float64Array(k * k)
+  order.forEach((from, to) => {
+    for (let i = 0; i < k; i++) vectors[i * k + to] = v[i * k + from]
+  })
+  return { values, vectors }
+}
+
+/** Affine map of `values` onto [-1, 1]; a constant axis (one paper, no spread) becomes 0. */
+const scaleToUnit = (values: Float64Array): Float32Array => {
+  let min = Infinity
+  let max = -Infinity
+  for (const value of values) {
+    if (value < min) min = value
+    if (value > max) max = value
+  }
+  const out = new Float32Array(values.length)
+  const range = max - min
+  if (!(range > 1e-12 * Math.max(1, Math.abs(max), Math.abs(min)))) return out
+  for (let i = 0; i < values.length; i++) out[i] = Math.min(1, Math.max(-1, (2 * (values[i] - min)) / range - 1))
+  return out
+}
+
+/**
+ * 2-D coordinates of each row of `matrix` for the report's map: the first two
+ * principal components of the centred rows. Each axis is scaled on its own so that
+ * its smallest value is -1 and its largest 1 (the map fills its frame); signs are
+ * fixed so that each axis's longer tail points to the positive side, so the picture
+ * does not flip between seeds. Time and memory are linear in the non-zeros.
+ */
+export const projectPapers = (matrix: SparseRows, seed: number): Projection => {
+  const { rows: n, cols: d, offsets, indices, values } = matrix
+  if (n < 2 || d === 0) return { x: new Float32Array(n), y: new Float32Array(n) }
+  const k = BLOCK
+  const random = seededRandom(seed)
+
+  const mean = new Float64Array(d)
+  for (let p = offsets[0]; p < offsets[n]; p++) mean[indices[p]] += values[p]
+  for (let j = 0; j < d; j++) mean[j] /= n
+
+  let basis = new Float64Array(d * k)
+  for (let i = 0; i < basis.length; i++) basis[i] = gaussian(random)
+  orthonormalize(basis, d, k, random)
+
+  const block = new Float64Array(n * k) // C · basis
+  let next = new Float64Array(d * k) // Cᵀ · C · basis
+  const meanDot = new Float64Array(k)
+  const blockSum = new Float64Array(k)
+  const gram = new Float64Array(k * k) // (C·basis)ᵀ (C·basis): its eigenpairs are the Ritz pairs
+  let previous = new Float64Array(COMPONENTS)
+  let eigen = symmetricEigen(gram, k)
+
+  for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
+    meanDot.fill(0)
+    for (let j = 0; j < d; j++) for (let c = 0; c < k; c++) meanDot[c] += mean[j] * basis[j * k + c]
+    next.fill(0)
+    blockSum.fill(0)
+    gram.fill(0)
+    const [m0, m1, m2, m3] = meanDot
+    for (let r = 0; r < n; r++) {
+      const start = offsets[r]
+      const end = offsets[r + 1]
+      // The block's 4 columns in locals: V8 keeps them in registers, 2–3× faster than a loop over c (measured, 1M rows).
+      let a0 = -m0
+      let a1 = -m1
+      let a2 = -m2
+      let a3 = -m3
+      for (let p = start; p < end; p++) {
+        const value = values[p]
+        const base = indices[p] * 4
+        a0 += value * basis[base]
+        a1 += value * basis[base + 1]
+        a2 += value * basis[base + 2]
+        a3 += value * basis[base + 3]
+      }
+      for (let p = start; p < end; p++) {
+        const value = values[p]
+        const base = indices[p] * 4
+        next[base] += value * a0
+        next[base + 1] += value * a1
+        next[base + 2] += value * a2
+        next[base + 3] += value * a3
+      }
+      const at = r * 4
+      block[at] = a0
+      block[at + 1] = a1
+      block[at + 2] = a2
+      block[at + 3] = a3
+      blockSum[0] += a0
+      blockSum[1] += a1
+      blockSum[2] += a2
+      blockSum[3] += a3
+      gram[0] += a0 * a0
+      gram[1] += a0 * a1
+      gram[2] += a0 * a2
+      gram[3] += a0 * a3
+      gram[5] += a1 * a1
+      gram[6] += a1 * a2
+      gram[7] += a1 * a3
+      gram[10] += a2 * a2
+      gram[11] += a2 * a3
+      gram[15] += a3 * a3
+    }
+    for (let c = 0; c < k; c++) for (let b = 0; b < c; b++) gram[c * k + b] = gram[b * k + c]
+    // The mean's share of Cᵀ u, subtracted once for all rows.
+    for (let j = 0; j < d; j++) for (let c = 0; c < k; c++) next[j * k + c] -= mean[j] * blockSum[c]
+
+    eigen = symmetricEigen(gram, k)
+    const leading = eigen.values.subarray(0, COMPONENTS)
+    const settled = iteration > 0 && leading.every((value, c) => Math.abs(value - previous[c]) <= TOLERANCE * Math.max(value, 1e-30))
+    previous = Float64Array.from(leading)
+    if (settled || iteration === MAX_ITERATIONS - 1) break
+    const swap = basis
+    basis = next
+    next = swap
+    orthonormalize(basis, d, k, random)
+  }
+
+  // Rayleigh–Ritz: the leading eigenvectors of the small Gram matrix rotate `block` onto the components.
+  const axes = Array.from({ length: COMPONENTS }, (_, component) => {
+    const out = new Float64Array(n)
+    for (let r = 0; r < n; r++) {
+      let sum = 0
+      for (let c = 0; c < k; c++) sum += block[r * k + c] * eigen.vectors[c * k + component]
+      out[r] = sum
+    }
+    let skew = 0
+    for (const value of out) skew += value * value * value
+    if (skew < 0) for (let r = 0; r < n; r++) out[r] = -out[r]
+    return out
+  })
+  return { x: scaleToUnit(axes[0]), y: scaleToUnit(axes[1]) }
+}
