@@ -4,7 +4,7 @@
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Cause, Effect } from "effect"
-import { Command } from "effect/cli"
+import { CliError, Command } from "effect/cli"
 import packageJson from "../package.json" with { type: "json" }
 import { describeUserError, type UserError } from "./domain.ts"
 import { queryCommand } from "./commands/query.ts"
@@ -13,8 +13,6 @@ import { runCommand } from "./commands/run.ts"
 const USER_ERRORS = new Set(["InputError", "TaxonomyError", "DatabaseError", "UsageError"])
 const isUserError = (error: unknown): error is UserError =>
   typeof error === "object" && error !== null && USER_ERRORS.has((error as { _tag?: string })._tag ?? "")
-const isCliParseError = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && ["UnrecognizedOption", "DuplicateOption", "MissingOption", "MissingArgument", "UnexpectedArgument", "InvalidValue", "UnknownSubcommand", "ValidationError", "ShowHelp"].includes((error as { _tag?: string })._tag ?? "")
 
 const papersort = Command.make("papersort").pipe(
   Command.withDescription("Sort research-paper dumps into a YAML topic taxonomy, with the evidence for every assignment"),
@@ -29,7 +27,8 @@ const program = Command.run(papersort, { version: packageJson.version }).pipe(
         const { hint, message } = describeUserError(error)
         process.stderr.write(`papersort: ${message}\n  ${hint}\n`)
         process.exitCode = 1
-      } else if (isCliParseError(error)) {
+      } else if (CliError.isCliError(error)) {
+        // Effect CLI has printed its message (an unknown flag, a bad value) and the usage.
         process.exitCode = 1
       } else {
         process.stderr.write(`papersort: internal error: ${Cause.pretty(cause)}\nPlease report this with the command you ran.\n`)

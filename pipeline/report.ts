@@ -4,10 +4,11 @@
  * `DIR/latest/`. Files are written to a temporary folder and renamed into place,
  * so a failure never leaves half a report.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { stringify } from "csv-stringify/sync"
 import { Effect } from "effect"
+import { UsageError } from "./domain.ts"
 import { Store } from "./store.ts"
 
 /** A cell that a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice). */
@@ -100,6 +101,20 @@ const replaceDirectory = (staged: string, target: string) => {
   renameSync(staged, target)
   rmSync(previous, { recursive: true, force: true })
 }
+
+/**
+ * `--out` must be a folder or not exist yet. Checked before a run starts: found only
+ * when the reports are written, it would fail a run whose results are already stored.
+ */
+export const checkReportsFolder = Effect.fn("report.checkFolder")(function*(outDir: string) {
+  const isFile = yield* Effect.sync(() => existsSync(outDir) && !statSync(outDir).isDirectory())
+  if (isFile) {
+    return yield* new UsageError({
+      reason: `--out ${outDir} is a file, not a folder`,
+      hint: "Pass --out with a folder for the reports; it is created if missing."
+    })
+  }
+})
 
 export const writeReports = Effect.fn("report.write")(function*(runId: string, outDir: string) {
   const store = yield* Store

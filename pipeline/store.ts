@@ -1,9 +1,10 @@
 /**
  * The store stage: the only code that talks to DuckDB. A run is written in one
  * transaction through the appender, so a failed or killed run leaves the database
- * as it was.
+ * as it was; and nothing is written before that transaction, so a run that fails
+ * earlier (bad input) leaves the file byte-for-byte unchanged.
  */
-import { mkdirSync } from "node:fs"
+import { existsSync, mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import {
   DuckDBConnection,
@@ -47,11 +48,44 @@ const openError = (file: string, cause: unknown): DatabaseError => {
   return new DatabaseError({ file, reason: `cannot open the database (${text.split("\n")[0]})`, hint: "Check the path and its permissions." })
 }
 
+/**
+ * Fails fast when the database is held by another process or is no DuckDB file,
+ * before a run spends minutes on parsing. It opens the file read-only and closes it
+ * at once, which changes no byte (opening for writing may); a missing file passes,
+ * as the run will create it.
+ */
+export const checkDatabase = Effect.fn("Store.checkDatabase")(function*(file: string) {
+  if (!(yield* Effect.sync(() => existsSync(file)))) return
+  yield* Effect.tryPromise({
+    try: async () => (await DuckDBInstance.create(file, { access_mode: "READ_ONLY" })).closeSync(),
+    catch: (cause) => openError(file, cause)
+  })
+})
+
 const failure = (file: string, what: string) => (cause: unknown) =>
   new DatabaseError({
     file,
     reason: `${what} failed (${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)})`,
     hint: "The database was left as it was before this command; report this if it repeats."
+  })
+
+/**
+ * DuckDB work as an Effect that an interruption (Ctrl-C, SIGTERM) does not cut
+ * short: it asks the work to stop at its next step and waits until it has. The
+ * connection is closed when the command's scope ends, and closing it under a running
+ * statement crashes or deadlocks DuckDB; a write that stops rolls back.
+ */
+const duckdb = <A>(file: string, what: string, work: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, DatabaseError> =>
+  Effect.callback<A, DatabaseError>((resume) => {
+    const controller = new AbortController()
+    const settled = work(controller.signal).then(
+      (value) => resume(Effect.succeed(value)),
+      (cause) => resume(Effect.fail(failure(file, what)(cause)))
+    )
+    return Effect.promise(() => {
+      controller.abort()
+      return settled
+    })
   })
 
 const appendRows = async (connection: DuckDBConnection, table: string, rows: Iterable<ReadonlyArray<unknown>>) => {
@@ -83,6 +117,111 @@ function* topicRows(runId: string, papers: ReadonlyArray<Paper>, assignments: Re
 const clusterRows = (runId: string, clusters: ReadonlyArray<ClusterSummary>) =>
   clusters.map((cluster) => [runId, cluster.clusterId, cluster.size, cluster.label, [...cluster.topTerms]])
 
+/** Whether the database has papersort's tables yet (a new file has none until its first run). */
+const hasTables = async (connection: DuckDBConnection): Promise<boolean> => {
+  const reader = await connection.runAndReadAll(
+    "select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main' and table_name = 'papers'"
+  )
+  return reader.currentRowCount > 0
+}
+
+/** Incoming paper id → the id the database stores that paper under (same id, same arXiv id, or same title). */
+const lookUpKnown = async (connection: DuckDBConnection, papers: ReadonlyArray<Paper>): Promise<Map<string, string>> => {
+  if (!(await hasTables(connection))) return new Map()
+  await connection.run("create or replace temp table incoming (paper_id varchar, arxiv_id varchar, title_key varchar)")
+  await appendRows(connection, "incoming", papers.map((paper) => [paper.paperId, paper.arxivId, normalizedTitle(paper.title)]))
+  // Two different arXiv ids with one title are two papers, as in dedupe.ts.
+  const reader = await connection.runAndReadAll(
+    `select i.paper_id as incoming_id, min(p.paper_id) as stored_id from incoming i join papers p
+       on p.paper_id = i.paper_id or (i.arxiv_id is not null and p.arxiv_id = i.arxiv_id)
+       or (p.title_key = i.title_key and (p.arxiv_id is null or i.arxiv_id is null))
+     group by i.paper_id`
+  )
+  await connection.run("drop table incoming")
+  return new Map(reader.getRowObjectsJson().map((row) => [String(row.incoming_id), String(row.stored_id)]))
+}
+
+/** Later runs may fill in what an earlier dump lacked (an hf-page paper's arXiv id); they never overwrite it. */
+const fillInMetadata = async (connection: DuckDBConnection, known: ReadonlyArray<Paper>) => {
+  await connection.run("create or replace temp table metadata (paper_id varchar, arxiv_id varchar, authors varchar[], published varchar, categories varchar[], abstract varchar)")
+  await appendRows(connection, "metadata", known.map((paper) => [
+    paper.paperId, paper.arxivId, [...paper.authors], paper.published, [...paper.categories], paper.abstract
+  ]))
+  await connection.run(`update papers set
+      arxiv_id = coalesce(papers.arxiv_id, m.arxiv_id),
+      authors = case when len(papers.authors) = 0 then m.authors else papers.authors end,
+      published = coalesce(papers.published, m.published),
+      categories = case when len(papers.categories) = 0 then m.categories else papers.categories end,
+      abstract = case when papers.abstract = '' then m.abstract else papers.abstract end
+    from metadata m where papers.paper_id = m.paper_id`)
+  await connection.run("drop table metadata")
+}
+
+/** Every row of one run, table by table, stopping between tables once `signal` aborts. Runs inside the caller's transaction. */
+const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal: AbortSignal): Promise<number> => {
+  const { runId } = record
+  const append = (table: string, rows: Iterable<ReadonlyArray<unknown>>) => {
+    signal.throwIfAborted()
+    return appendRows(connection, table, rows)
+  }
+  const existing = await connection.runAndReadAll("select paper_id from papers")
+  const stored = new Set(existing.getColumnsJson()[0]?.map(String) ?? [])
+  const newPapers = new Set(record.papers.map((paper) => paper.paperId).filter((id) => !stored.has(id)))
+  await append("runs", [[
+    runId, record.kind, record.parentRunId, record.startedAt, record.finishedAt, [...record.inputs],
+    record.taxonomy.file, record.taxonomy.sha256, JSON.stringify(record.params), record.papers.length
+  ]])
+  await append("papers", paperRows(record, newPapers))
+  await fillInMetadata(connection, record.papers.filter((paper) => !newPapers.has(paper.paperId)))
+  await append("run_papers", record.papers.map((paper, i) => [runId, paper.paperId, record.clusterOfPaper[i]]))
+  await append("keyphrases", record.papers.flatMap((paper, i) =>
+    record.keyphrases[i].map((keyphrase, rank) => [runId, paper.paperId, rank + 1, keyphrase.phrase, keyphrase.score])
+  ))
+  await append("clusters", clusterRows(runId, record.clusters))
+  await append("taxonomy_nodes", [
+    ...record.taxonomy.nodes.map((node, position) => [
+      runId, node.id, node.parentId, node.label, node.path, node.depth, node.description, [...node.keywords], [...node.examples], position
+    ]),
+    [runId, UNASSIGNED, null, "Unassigned", UNASSIGNED, 0, "Papers that fit no node of the taxonomy.", [], [], record.taxonomy.nodes.length]
+  ])
+  await append("cluster_topics", record.clusterTopics.map((mapping) => [runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
+  await append("paper_topics", topicRows(runId, record.papers, record.assignments))
+  return newPapers.size
+}
+
+/**
+ * One transaction for the schema and the run: until `commit`, nothing is visible,
+ * and a failure, an interruption (rolled back here) or SIGKILL (DuckDB discards
+ * uncommitted work on the next open) leaves the database as it was. The schema is
+ * (re)created here rather than on open, so that opening a database for a run that
+ * then fails changes no byte.
+ */
+const writeInTransaction = async (connection: DuckDBConnection, record: RunRecord, signal: AbortSignal): Promise<number> => {
+  await connection.run("begin transaction")
+  try {
+    for (const statement of SCHEMA_STATEMENTS) await connection.run(statement)
+    const newPapers = await insertRun(connection, record, signal)
+    signal.throwIfAborted()
+    await connection.run("commit")
+    return newPapers
+  } catch (cause) {
+    await connection.run("rollback").catch(() => undefined)
+    throw cause
+  }
+}
+
+const openInstance = (options: StoreOptions) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => {
+        if (!options.readOnly) mkdirSync(dirname(options.file), { recursive: true })
+        return DuckDBInstance.create(options.file, options.readOnly ? { access_mode: "READ_ONLY" } : {})
+      },
+      catch: (cause) => openError(options.file, cause)
+    }),
+    (instance) => Effect.sync(() => instance.closeSync())
+  )
+
 export class Store extends Context.Service<Store, {
   readonly file: string
   /** The stored id of each paper that the database already knows (by arXiv id, else by title). */
@@ -90,56 +229,24 @@ export class Store extends Context.Service<Store, {
   writeRun(record: RunRecord): Effect.Effect<{ readonly newPapers: number }, DatabaseError>
   query(sql: string): Effect.Effect<QueryResult, DatabaseError>
 }>()("papersort/Store") {
+  /**
+   * Opens the database, holding DuckDB's lock on it until the scope closes. Opening
+   * writes nothing, also for writing: the schema comes with a run's transaction.
+   */
   static readonly layer = (options: StoreOptions) =>
     Layer.effect(
       Store,
       Effect.gen(function*() {
-        const { file, readOnly } = options
-        const instance = yield* Effect.acquireRelease(
-          Effect.tryPromise({
-            try: () => {
-              if (!readOnly) mkdirSync(dirname(file), { recursive: true })
-              return DuckDBInstance.create(file, readOnly ? { access_mode: "READ_ONLY" } : {})
-            },
-            catch: (cause) => openError(file, cause)
-          }),
-          (instance) => Effect.sync(() => instance.closeSync())
+        const { file } = options
+        const instance = yield* openInstance(options)
+        // A connection left open keeps the file locked after the instance closes.
+        const connection = yield* Effect.acquireRelease(
+          Effect.tryPromise({ try: () => instance.connect(), catch: (cause) => openError(file, cause) }),
+          (connection) => Effect.sync(() => connection.closeSync())
         )
-        const connection = yield* Effect.tryPromise({ try: () => instance.connect(), catch: (cause) => openError(file, cause) })
-        if (!readOnly) {
-          yield* Effect.tryPromise({
-            try: async () => {
-              for (const statement of SCHEMA_STATEMENTS) await connection.run(statement)
-            },
-            catch: (cause) => openError(file, cause)
-          })
-        }
-
-        const query = (sql: string) =>
-          Effect.tryPromise({
-            try: async () => {
-              const reader = await connection.runAndReadAll(sql)
-              return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Array<Record<string, unknown>> }
-            },
-            catch: (cause) => cause
-          })
 
         const resolveIdentities = Effect.fn("Store.resolveIdentities")(function*(papers: ReadonlyArray<Paper>) {
-          const known = yield* Effect.tryPromise({
-            try: async () => {
-              await connection.run("create or replace temp table incoming (paper_id varchar, arxiv_id varchar, title_key varchar)")
-              await appendRows(connection, "incoming", papers.map((paper) => [paper.paperId, paper.arxivId, normalizedTitle(paper.title)]))
-              const reader = await connection.runAndReadAll(
-                `select i.paper_id as incoming_id, min(p.paper_id) as stored_id from incoming i join papers p
-                   on p.paper_id = i.paper_id or (i.arxiv_id is not null and p.arxiv_id = i.arxiv_id)
-                   or (p.title_key = i.title_key and (p.arxiv_id is null or i.arxiv_id is null))
-                 group by i.paper_id`
-              )
-              await connection.run("drop table incoming")
-              return new Map(reader.getRowObjectsJson().map((row) => [String(row.incoming_id), String(row.stored_id)]))
-            },
-            catch: failure(file, "looking up known papers")
-          })
+          const known = yield* duckdb(file, "looking up known papers", () => lookUpKnown(connection, papers))
           return papers.map((paper) => {
             const stored = known.get(paper.paperId)
             return stored === undefined || stored === paper.paperId ? paper : { ...paper, paperId: stored }
@@ -147,61 +254,18 @@ export class Store extends Context.Service<Store, {
         })
 
         const writeRun = Effect.fn("Store.writeRun")(function*(record: RunRecord) {
-          return yield* Effect.tryPromise({
-            try: async () => {
-              await connection.run("begin transaction")
-              try {
-                const existing = await connection.runAndReadAll("select paper_id from papers")
-                const stored = new Set(existing.getColumnsJson()[0]?.map(String) ?? [])
-                const newPapers = new Set(record.papers.map((paper) => paper.paperId).filter((id) => !stored.has(id)))
-                await appendRows(connection, "runs", [[
-                  record.runId, record.kind, record.parentRunId, record.startedAt, record.finishedAt, [...record.inputs],
-                  record.taxonomy.file, record.taxonomy.sha256, JSON.stringify(record.params), record.papers.length
-                ]])
-                await appendRows(connection, "papers", paperRows(record, newPapers))
-                // Later runs may fill in what an earlier dump lacked; they never overwrite it.
-                await connection.run("create or replace temp table metadata (paper_id varchar, arxiv_id varchar, authors varchar[], published varchar, categories varchar[], abstract varchar)")
-                await appendRows(connection, "metadata", record.papers.filter((paper) => !newPapers.has(paper.paperId)).map((paper) => [
-                  paper.paperId, paper.arxivId, [...paper.authors], paper.published, [...paper.categories], paper.abstract
-                ]))
-                await connection.run(`update papers set
-                    arxiv_id = coalesce(papers.arxiv_id, m.arxiv_id),
-                    authors = case when len(papers.authors) = 0 then m.authors else papers.authors end,
-                    published = coalesce(papers.published, m.published),
-                    categories = case when len(papers.categories) = 0 then m.categories else papers.categories end,
-                    abstract = case when papers.abstract = '' then m.abstract else papers.abstract end
-                  from metadata m where papers.paper_id = m.paper_id`)
-                await connection.run("drop table metadata")
-                await appendRows(connection, "run_papers", record.papers.map((paper, i) => [record.runId, paper.paperId, record.clusterOfPaper[i]]))
-                await appendRows(connection, "keyphrases", record.papers.flatMap((paper, i) =>
-                  record.keyphrases[i].map((keyphrase, rank) => [record.runId, paper.paperId, rank + 1, keyphrase.phrase, keyphrase.score])
-                ))
-                await appendRows(connection, "clusters", clusterRows(record.runId, record.clusters))
-                await appendRows(connection, "taxonomy_nodes", [
-                  ...record.taxonomy.nodes.map((node, position) => [
-                    record.runId, node.id, node.parentId, node.label, node.path, node.depth, node.description, [...node.keywords], [...node.examples], position
-                  ]),
-                  [record.runId, UNASSIGNED, null, "Unassigned", UNASSIGNED, 0, "Papers that fit no node of the taxonomy.", [], [], record.taxonomy.nodes.length]
-                ])
-                await appendRows(connection, "cluster_topics", record.clusterTopics.map((mapping) => [record.runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
-                await appendRows(connection, "paper_topics", topicRows(record.runId, record.papers, record.assignments))
-                await connection.run("commit")
-                return { newPapers: newPapers.size }
-              } catch (cause) {
-                await connection.run("rollback").catch(() => undefined)
-                throw cause
-              }
-            },
-            catch: failure(file, "writing the run")
+          const newPapers = yield* duckdb(file, "writing the run", (signal) => writeInTransaction(connection, record, signal))
+          return { newPapers }
+        })
+
+        const query = Effect.fn("Store.query")(function*(sql: string) {
+          return yield* duckdb(file, "the query", async (): Promise<QueryResult> => {
+            const reader = await connection.runAndReadAll(sql)
+            return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Array<Record<string, unknown>> }
           })
         })
 
-        return Store.of({
-          file,
-          resolveIdentities,
-          writeRun,
-          query: (sql) => query(sql).pipe(Effect.mapError(failure(file, "the query")))
-        })
+        return Store.of({ file, resolveIdentities, writeRun, query })
       })
     )
 }

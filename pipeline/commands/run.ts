@@ -1,16 +1,23 @@
-/** `papersort run`: parse, classify, store, report — and print a short summary. */
+/**
+ * `papersort run`: parse, classify, store, report — and print a short summary.
+ *
+ * The order protects the database: the taxonomy and every input are read and
+ * checked before the database is opened for writing, so bad input fails with the
+ * database and the reports untouched; a database held by another process is
+ * found before the parse, so that failure comes at once.
+ */
 import { randomBytes } from "node:crypto"
 import { resolve } from "node:path"
 import { Clock, Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { classify, DEFAULT_CLASSIFY } from "../classify.ts"
+import { type Classified, classify, DEFAULT_CLASSIFY } from "../classify.ts"
 import { dedupePapers } from "../dedupe.ts"
-import { FORMATS, type Paper, UsageError } from "../domain.ts"
-import { parseFile } from "../parse/index.ts"
+import { FORMATS, type Paper, type Taxonomy, UsageError } from "../domain.ts"
+import { parseFile, type ParseOptions } from "../parse/index.ts"
 import { BUNDLED_SAMPLE, DEFAULT_DATABASE, DEFAULT_REPORTS, DEFAULT_TAXONOMY, displayPath } from "../paths.ts"
-import { makeProgress } from "../progress.ts"
-import { writeReports } from "../report.ts"
-import { Store } from "../store.ts"
+import { makeProgress, type Progress } from "../progress.ts"
+import { checkReportsFolder, quoteLiteral, type WrittenReports, writeReports } from "../report.ts"
+import { checkDatabase, Store } from "../store.ts"
 import { formatTable } from "../table.ts"
 import { loadTaxonomy } from "../taxonomy.ts"
 
@@ -31,6 +38,99 @@ const parseK = (raw: string): Effect.Effect<number | "auto", UsageError> => {
 const newRunId = (millis: number): string =>
   `${new Date(millis).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}-${randomBytes(2).toString("hex")}`
 
+interface ParsedInputs {
+  readonly files: ReadonlyArray<string>
+  readonly papers: ReadonlyArray<Paper>
+  /** Bad lines skipped under --skip-bad-lines, over all files. */
+  readonly skipped: number
+}
+
+/** Every input file, parsed in full; the first bad one fails the run before anything is written. */
+const parseInputs = Effect.fn("run.parseInputs")(function*(files: ReadonlyArray<string>, options: ParseOptions, progress: Progress) {
+  const papers: Array<Paper> = []
+  let skipped = 0
+  for (const file of files) {
+    const result = yield* parseFile(file, options)
+    papers.push(...result.papers)
+    skipped += result.skippedLines
+    const skipNote = result.skippedLines > 0 ? `, ${result.skippedLines} bad lines skipped` : ""
+    progress.stage("parse", `${result.papers.length} papers from ${displayPath(file)} (${result.format}${skipNote})`, result.papers.length)
+  }
+  return { files, papers, skipped } satisfies ParsedInputs
+})
+
+interface RunSettings {
+  readonly k: number | "auto"
+  readonly kOption: string
+  readonly seed: number
+  readonly format: ParseOptions["format"]
+  readonly outDir: string
+  readonly startedAt: Date
+}
+
+/** Classify the parsed papers against what the database knows, store the run, write its reports. */
+const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: ParsedInputs, taxonomy: Taxonomy, settings: RunSettings, progress: Progress) {
+  const store = yield* Store
+  // Papers the database already holds keep their stored id (ARCHITECTURE "Paper identity");
+  // two inputs that turn out to be one stored paper are merged again.
+  const papers = dedupePapers(yield* store.resolveIdentities(dedupePapers(input.papers).papers)).papers
+  progress.stage("dedupe", `${papers.length} distinct papers (${input.papers.length - papers.length} duplicates merged)`, input.papers.length)
+  const classified = classify(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length))
+  const runId = newRunId(yield* Clock.currentTimeMillis)
+  const params = {
+    k: settings.kOption, chosen_k: classified.clustering.k, k_scores: classified.kChoice?.scores ?? null, seed: settings.seed,
+    format: settings.format, skipped_lines: input.skipped, map: DEFAULT_CLASSIFY.map
+  }
+  progress.begin("store", `writing run ${runId} (${papers.length} papers) to ${displayPath(store.file)}`)
+  const written = yield* store.writeRun({
+    runId,
+    kind: "run",
+    parentRunId: null,
+    startedAt: settings.startedAt,
+    finishedAt: new Date(yield* Clock.currentTimeMillis),
+    inputs: input.files,
+    taxonomy,
+    params,
+    papers,
+    clusterOfPaper: classified.clustering.labels,
+    keyphrases: classified.keyphrases,
+    clusters: classified.clusters,
+    clusterTopics: classified.clusterTopics,
+    assignments: classified.assignments
+  })
+  progress.stage("store", `run ${runId}: ${papers.length} papers (${written.newPapers} new) in ${displayPath(store.file)}`, papers.length)
+  const reports = yield* writeReports(runId, settings.outDir)
+  progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
+  yield* printSummary({ runId, input, papers: papers.length, newPapers: written.newPapers, classified, reports })
+})
+
+const printSummary = Effect.fn("run.printSummary")(function*(run: {
+  readonly runId: string
+  readonly input: ParsedInputs
+  readonly papers: number
+  readonly newPapers: number
+  readonly classified: Classified
+  readonly reports: WrittenReports
+}) {
+  const store = yield* Store
+  const topTopics = yield* store.query(
+    `select node_id, papers from topic_counts where papers > 0 and node_id in (select node_id from paper_topics where run_id = ${quoteLiteral(run.runId)} and rank = 1) order by papers desc, node_id limit 5`
+  )
+  const summary: Array<[string, string]> = [
+    ["run id", run.runId],
+    ["papers parsed", String(run.input.papers.length)],
+    ...(run.input.skipped > 0 ? [["bad lines skipped", String(run.input.skipped)] as [string, string]] : []),
+    ["papers (distinct)", `${run.papers} (${run.newPapers} new to the database)`],
+    ["clusters", `${run.classified.clustering.k}${run.classified.kChoice ? " (k auto: best silhouette)" : ""}`],
+    ["suggestions", `${run.reports.suggestions} (see suggestions.csv)`],
+    ["database", displayPath(store.file)],
+    ["reports", `${displayPath(run.reports.directory)} (also ${displayPath(run.reports.latest)})`]
+  ]
+  yield* Console.log(summary.map(([name, value]) => `${name.padEnd(18)} ${value}`).join("\n"))
+  yield* Console.log("")
+  yield* Console.log(formatTable(["top topics", "papers"], topTopics.rows.map((row) => [row.node_id, row.papers])))
+})
+
 export const runCommand = Command.make(
   "run",
   {
@@ -48,58 +148,16 @@ export const runCommand = Command.make(
     const progress = makeProgress(options.quiet)
     const k = yield* parseK(options.k)
     const files = options.files.length > 0 ? options.files.map((file) => (file === "-" ? file : resolve(file))) : [BUNDLED_SAMPLE]
+    const db = resolve(options.db)
+    const outDir = resolve(options.out)
+    yield* checkReportsFolder(outDir)
     const { taxonomy } = yield* loadTaxonomy(resolve(options.taxonomy))
     progress.stage("taxonomy", `${taxonomy.nodes.length} nodes from ${displayPath(taxonomy.file)}`)
-    // Open the database before the long work, so a locked or foreign file fails at once.
-    const store = yield* Store
+    yield* checkDatabase(db)
     const startedAt = new Date(yield* Clock.currentTimeMillis)
-    const parsed: Array<Paper> = []
-    let skipped = 0
-    for (const file of files) {
-      const result = yield* parseFile(file, { format: options.format, skipBadLines: options.skipBadLines })
-      parsed.push(...result.papers)
-      skipped += result.skippedLines
-      progress.stage("parse", `${result.papers.length} papers from ${displayPath(file)} (${result.format}${result.skippedLines > 0 ? `, ${result.skippedLines} bad lines skipped` : ""})`, result.papers.length)
-    }
-    const resolved = dedupePapers(yield* store.resolveIdentities(dedupePapers(parsed).papers))
-    const papers = resolved.papers
-    progress.stage("dedupe", `${papers.length} distinct papers (${parsed.length - papers.length} duplicates merged)`, parsed.length)
-    const classified = classify(papers, taxonomy, { ...DEFAULT_CLASSIFY, k, seed: options.seed }, (stage, detail) => progress.stage(stage, detail, papers.length))
-    const runId = newRunId(yield* Clock.currentTimeMillis)
-    const params = { k: options.k, chosen_k: classified.clustering.k, k_scores: classified.kChoice?.scores ?? null, seed: options.seed, format: options.format, skipped_lines: skipped, map: DEFAULT_CLASSIFY.map }
-    const written = yield* store.writeRun({
-      runId,
-      kind: "run",
-      parentRunId: null,
-      startedAt,
-      finishedAt: new Date(yield* Clock.currentTimeMillis),
-      inputs: files,
-      taxonomy,
-      params,
-      papers,
-      clusterOfPaper: classified.clustering.labels,
-      keyphrases: classified.keyphrases,
-      clusters: classified.clusters,
-      clusterTopics: classified.clusterTopics,
-      assignments: classified.assignments
-    })
-    progress.stage("store", `run ${runId}: ${papers.length} papers (${written.newPapers} new) in ${displayPath(store.file)}`, papers.length)
-    const reports = yield* writeReports(runId, resolve(options.out))
-    progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
-    const topTopics = yield* store.query(
-      `select node_id, papers from topic_counts where papers > 0 and node_id in (select node_id from paper_topics where run_id = '${runId}' and rank = 1) order by papers desc, node_id limit 5`
-    )
-    const summary: Array<[string, string]> = [
-      ["run id", runId],
-      ["papers parsed", String(parsed.length)],
-      ["papers (distinct)", `${papers.length} (${written.newPapers} new to the database)`],
-      ["clusters", `${classified.clustering.k}${classified.kChoice ? " (k auto: best silhouette)" : ""}`],
-      ["suggestions", `${reports.suggestions} (see suggestions.csv)`],
-      ["database", displayPath(store.file)],
-      ["reports", `${displayPath(reports.directory)} (also ${displayPath(reports.latest)})`]
-    ]
-    yield* Console.log(summary.map(([name, value]) => `${name.padEnd(18)} ${value}`).join("\n"))
-    yield* Console.log("")
-    yield* Console.log(formatTable(["top topics", "papers"], topTopics.rows.map((row) => [row.node_id, row.papers])))
-  }, (effect, options) => Effect.provide(effect, Store.layer({ file: resolve(options.db), readOnly: false })))
+    const input = yield* parseInputs(files, { format: options.format, skipBadLines: options.skipBadLines }, progress)
+    const settings: RunSettings = { k, kOption: options.k, seed: options.seed, format: options.format, outDir, startedAt }
+    // Opened for writing only now, with every input read; the lock is held until the reports are written.
+    yield* classifyAndStore(input, taxonomy, settings, progress).pipe(Effect.provide(Store.layer({ file: db, readOnly: false })))
+  })
 ).pipe(Command.withDescription("Parse dumps, sort the papers into the taxonomy, store the run and write its reports"))
