@@ -7,6 +7,7 @@ import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.
 import { UNASSIGNED } from "./domain.ts"
 import { chooseK, type KChoice, kMeans, type Clustering } from "./cluster.ts"
 import { extractKeyphrases, type Keyphrase } from "./keyphrases.ts"
+import { type Projection, projectPapers } from "./project.ts"
 import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeTermWeights, nodeText } from "./map.ts"
 import type { ClusterSummary } from "./runRecord.ts"
 import { phraseKey, surfaceForms, terms } from "./text.ts"
@@ -25,6 +26,7 @@ export interface Classified {
   readonly vectorized: Vectorized
   readonly kChoice: KChoice | null
   readonly clustering: Clustering
+  readonly coordinates: Projection
   readonly clusters: ReadonlyArray<ClusterSummary>
   readonly clusterTopics: ReadonlyArray<ClusterMapping>
   readonly assignments: ReadonlyArray<PaperAssignment>
@@ -145,5 +147,6 @@ export const classify = (
   const clusters = summarizeClusters(papers, keyphrases, clustering, vectorized.model)
   const { assignments, clusterTopics } = assignTopics(papers, vectorized, clustering, taxonomy, options.map)
   observe("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
-  return { keyphrases, vectorized, kChoice, clustering, clusters, clusterTopics, assignments }
+  const coordinates = projectPapers(vectorized.matrix, options.seed)
+  return { keyphrases, vectorized, kChoice, clustering, coordinates, clusters, clusterTopics, assignments }
 }

@@ -7,8 +7,12 @@ import { Cause, Effect } from "effect"
 import { CliError, Command } from "effect/cli"
 import packageJson from "../package.json" with { type: "json" }
 import { describeUserError, type UserError } from "./domain.ts"
+import { evalCommand } from "./commands/evalCommand.ts"
 import { queryCommand } from "./commands/query.ts"
+import { remapCommand } from "./commands/remap.ts"
+import { reportCommand } from "./commands/reportCommand.ts"
 import { runCommand } from "./commands/run.ts"
+import { taxonomyCommand } from "./commands/taxonomyCheck.ts"
 
 const USER_ERRORS = new Set(["InputError", "TaxonomyError", "DatabaseError", "UsageError"])
 const isUserError = (error: unknown): error is UserError =>
@@ -16,7 +20,7 @@ const isUserError = (error: unknown): error is UserError =>
 
 const papersort = Command.make("papersort").pipe(
   Command.withDescription("Sort research-paper dumps into a YAML topic taxonomy, with the evidence for every assignment"),
-  Command.withSubcommands([runCommand, queryCommand])
+  Command.withSubcommands([runCommand, remapCommand, taxonomyCommand, queryCommand, reportCommand, evalCommand])
 )
 
 const program = Command.run(papersort, { version: packageJson.version }).pipe(

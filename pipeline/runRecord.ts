@@ -1,6 +1,8 @@
 /** Everything one run produced: what `store` writes and `report` reads. */
 import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.ts"
 import type { Keyphrase } from "./keyphrases.ts"
+import type { Projection } from "./project.ts"
+import type { Vectorized } from "./vectorize.ts"
 
 export type Assignment = PaperAssignment
 
@@ -24,8 +26,12 @@ export interface RunRecord {
   readonly params: Readonly<Record<string, unknown>>
   readonly papers: ReadonlyArray<Paper>
   readonly clusterOfPaper: Int32Array
+  /** Each paper's place on the report's map (a 2-D projection of its TF-IDF vector). */
+  readonly coordinates: Projection
   readonly keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>
   readonly clusters: ReadonlyArray<ClusterSummary>
   readonly clusterTopics: ReadonlyArray<ClusterMapping>
   readonly assignments: ReadonlyArray<Assignment>
+  /** The run's TF-IDF space, stored so that a remap can re-map without re-vectorising; null for a remap. */
+  readonly vectors: Vectorized | null
 }

@@ -17,6 +17,7 @@ import type { Assignment, ClusterSummary, RunRecord } from "./runRecord.ts"
 import { DatabaseError, type Paper, UNASSIGNED } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
 import { SCHEMA_STATEMENTS } from "./storeSchema.ts"
+import { appendVectors, loadStoredRun, type StoredRun, VECTOR_SCHEMA } from "./storeVectors.ts"
 
 export interface QueryResult {
   readonly columns: ReadonlyArray<string>
@@ -173,7 +174,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   ]])
   await append("papers", paperRows(record, newPapers))
   await fillInMetadata(connection, record.papers.filter((paper) => !newPapers.has(paper.paperId)))
-  await append("run_papers", record.papers.map((paper, i) => [runId, paper.paperId, record.clusterOfPaper[i]]))
+  await append("run_papers", record.papers.map((paper, i) => [runId, paper.paperId, record.clusterOfPaper[i], record.coordinates.x[i], record.coordinates.y[i]]))
   await append("keyphrases", record.papers.flatMap((paper, i) =>
     record.keyphrases[i].map((keyphrase, rank) => [runId, paper.paperId, rank + 1, keyphrase.phrase, keyphrase.score])
   ))
@@ -186,6 +187,11 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   ])
   await append("cluster_topics", record.clusterTopics.map((mapping) => [runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
   await append("paper_topics", topicRows(runId, record.papers, record.assignments))
+  // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
+  if (record.vectors !== null) {
+    signal.throwIfAborted()
+    await appendVectors(connection, appendRows, runId, record.papers, record.vectors)
+  }
   return newPapers.size
 }
 
@@ -199,7 +205,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
 const writeInTransaction = async (connection: DuckDBConnection, record: RunRecord, signal: AbortSignal): Promise<number> => {
   await connection.run("begin transaction")
   try {
-    for (const statement of SCHEMA_STATEMENTS) await connection.run(statement)
+    for (const statement of [...SCHEMA_STATEMENTS, ...VECTOR_SCHEMA]) await connection.run(statement)
     const newPapers = await insertRun(connection, record, signal)
     signal.throwIfAborted()
     await connection.run("commit")
@@ -227,6 +233,8 @@ export class Store extends Context.Service<Store, {
   /** The stored id of each paper that the database already knows (by arXiv id, else by title). */
   resolveIdentities(papers: ReadonlyArray<Paper>): Effect.Effect<ReadonlyArray<Paper>, DatabaseError>
   writeRun(record: RunRecord): Effect.Effect<{ readonly newPapers: number }, DatabaseError>
+  /** A stored run with its vectors and clusters, as `remap` needs it. */
+  loadRun(runId: string): Effect.Effect<StoredRun, DatabaseError>
   query(sql: string): Effect.Effect<QueryResult, DatabaseError>
 }>()("papersort/Store") {
   /**
@@ -265,7 +273,11 @@ export class Store extends Context.Service<Store, {
           })
         })
 
-        return Store.of({ file, resolveIdentities, writeRun, query })
+        const loadRun = Effect.fn("Store.loadRun")(function*(runId: string) {
+          return yield* duckdb(file, `loading run ${runId}`, () => loadStoredRun(connection, runId))
+        })
+
+        return Store.of({ file, resolveIdentities, writeRun, loadRun, query })
       })
     )
 }

@@ -8,7 +8,7 @@ export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
     paper_id varchar primary key, arxiv_id varchar, title varchar not null, title_key varchar not null,
     abstract varchar not null, authors varchar[] not null, published varchar, categories varchar[] not null,
     source_format varchar not null, extra json, first_seen_run varchar not null)`,
-  `create table if not exists run_papers (run_id varchar not null, paper_id varchar not null, cluster_id integer not null)`,
+  `create table if not exists run_papers (run_id varchar not null, paper_id varchar not null, cluster_id integer not null, x float not null, y float not null)`,
   `create table if not exists keyphrases (run_id varchar not null, paper_id varchar not null, rank integer not null, phrase varchar not null, score double not null)`,
   `create table if not exists clusters (run_id varchar not null, cluster_id integer not null, size integer not null, label varchar not null, top_terms varchar[] not null)`,
   `create table if not exists taxonomy_nodes (

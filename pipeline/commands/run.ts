@@ -6,7 +6,6 @@
  * database and the reports untouched; a database held by another process is
  * found before the parse, so that failure comes at once.
  */
-import { randomBytes } from "node:crypto"
 import { resolve } from "node:path"
 import { Clock, Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -20,6 +19,7 @@ import { checkReportsFolder, quoteLiteral, type WrittenReports, writeReports } f
 import { checkDatabase, Store } from "../store.ts"
 import { formatTable } from "../table.ts"
 import { loadTaxonomy } from "../taxonomy.ts"
+import { newRunId } from "./runs.ts"
 
 export const dbFlag = Flag.String("db").pipe(Flag.withDescription("DuckDB database file"), Flag.withDefault(DEFAULT_DATABASE))
 export const outFlag = Flag.String("out").pipe(Flag.withDescription("Reports folder (a run writes DIR/<run_id>/ and DIR/latest/)"), Flag.withDefault(DEFAULT_REPORTS))
@@ -33,10 +33,6 @@ const parseK = (raw: string): Effect.Effect<number | "auto", UsageError> => {
     ? Effect.succeed(k)
     : Effect.fail(new UsageError({ reason: `--k ${raw} is not a number of clusters`, hint: "Use --k auto or a whole number from 1 to 1000." }))
 }
-
-/** Run ids sort by time and never collide: UTC time to the second plus 4 random hex digits. */
-const newRunId = (millis: number): string =>
-  `${new Date(millis).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}-${randomBytes(2).toString("hex")}`
 
 interface ParsedInputs {
   readonly files: ReadonlyArray<string>
@@ -79,7 +75,7 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: Pars
   const runId = newRunId(yield* Clock.currentTimeMillis)
   const params = {
     k: settings.kOption, chosen_k: classified.clustering.k, k_scores: classified.kChoice?.scores ?? null, seed: settings.seed,
-    format: settings.format, skipped_lines: input.skipped, map: DEFAULT_CLASSIFY.map
+    format: settings.format, skipped_lines: input.skipped, map: DEFAULT_CLASSIFY.map, taxonomy_name: taxonomy.name
   }
   progress.begin("store", `writing run ${runId} (${papers.length} papers) to ${displayPath(store.file)}`)
   const written = yield* store.writeRun({
@@ -93,10 +89,12 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: Pars
     params,
     papers,
     clusterOfPaper: classified.clustering.labels,
+    coordinates: classified.coordinates,
     keyphrases: classified.keyphrases,
     clusters: classified.clusters,
     clusterTopics: classified.clusterTopics,
-    assignments: classified.assignments
+    assignments: classified.assignments,
+    vectors: classified.vectorized
   })
   progress.stage("store", `run ${runId}: ${papers.length} papers (${written.newPapers} new) in ${displayPath(store.file)}`, papers.length)
   const reports = yield* writeReports(runId, settings.outDir)

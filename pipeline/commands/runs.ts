@@ -1,4 +1,5 @@
 /** Flags and look-ups shared by the commands that work on a stored run (`--run ID|latest`). */
+import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
 import { resolve } from "node:path"
 import { Effect } from "effect"
@@ -32,3 +33,7 @@ export const withExistingStore = <A, E, R>(effect: Effect.Effect<A, E, R>, db: s
     ? Effect.provide(effect, Store.layer({ file, readOnly }))
     : Effect.fail(new DatabaseError({ file, reason: "no such database", hint: "Run `papersort run` first, or pass --db with an existing database." }))
 }
+
+/** Run ids sort by time and never collide: UTC time to the second plus 4 random hex digits. */
+export const newRunId = (millis: number): string =>
+  `${new Date(millis).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}-${randomBytes(2).toString("hex")}`

@@ -1,0 +1,78 @@
+/**
+ * `papersort remap`: re-map a stored run's papers and clusters onto the taxonomy as
+ * it is now, from the run's stored TF-IDF vectors and clusters: no parsing, no
+ * vectorising, no clustering. Writes a new run of kind `remap` and `changes.csv`.
+ */
+import { resolve } from "node:path"
+import { Clock, Console, Effect } from "effect"
+import { Command } from "effect/cli"
+import { assignTopics, DEFAULT_CLASSIFY } from "../classify.ts"
+import { displayPath } from "../paths.ts"
+import { makeProgress } from "../progress.ts"
+import { writeReports } from "../report.ts"
+import { Store } from "../store.ts"
+import { loadTaxonomy } from "../taxonomy.ts"
+import { dbFlag, outFlag, quietFlag, taxonomyFlag } from "./run.ts"
+import { newRunId, resolveRunId, runFlag, withExistingStore } from "./runs.ts"
+
+export const remapCommand = Command.make(
+  "remap",
+  { run: runFlag, taxonomy: taxonomyFlag, db: dbFlag, out: outFlag, quiet: quietFlag },
+  Effect.fn("command.remap")(function*(options) {
+    const progress = makeProgress(options.quiet)
+    const { taxonomy } = yield* loadTaxonomy(resolve(options.taxonomy))
+    progress.stage("taxonomy", `${taxonomy.nodes.length} nodes from ${displayPath(taxonomy.file)}`)
+    const store = yield* Store
+    const sourceRunId = yield* resolveRunId(options.run)
+    const startedAt = new Date(yield* Clock.currentTimeMillis)
+    const stored = yield* store.loadRun(sourceRunId)
+    progress.stage("load", `run ${sourceRunId}: ${stored.papers.length} papers, ${stored.clusters.length} clusters`, stored.papers.length)
+    const { assignments, clusterTopics } = assignTopics(
+      stored.papers,
+      stored.vectorized,
+      { labels: stored.clusterOfPaper, k: stored.clusters.length },
+      taxonomy,
+      DEFAULT_CLASSIFY.map
+    )
+    progress.stage("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${stored.clusters.length} clusters mapped`, stored.papers.length)
+    const runId = newRunId(yield* Clock.currentTimeMillis)
+    yield* store.writeRun({
+      runId,
+      kind: "remap",
+      parentRunId: sourceRunId,
+      startedAt,
+      finishedAt: new Date(yield* Clock.currentTimeMillis),
+      inputs: stored.inputs,
+      taxonomy,
+      params: { ...stored.params, map: DEFAULT_CLASSIFY.map, vectors_from: stored.vectorsRunId },
+      papers: stored.papers,
+      clusterOfPaper: stored.clusterOfPaper,
+      coordinates: stored.coordinates,
+      keyphrases: stored.keyphrases,
+      clusters: stored.clusters,
+      clusterTopics,
+      assignments,
+      vectors: null
+    })
+    const reports = yield* writeReports(runId, resolve(options.out))
+    const moved = yield* store.query(`select count(*)::integer as n from (${changesSql(runId)})`)
+    progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
+    yield* Console.log([
+      ["run id", `${runId} (remap of ${sourceRunId})`],
+      ["papers", String(stored.papers.length)],
+      ["moved", `${moved.rows[0]?.n ?? 0} papers changed primary topic (see changes.csv)`],
+      ["suggestions", `${reports.suggestions} (see suggestions.csv)`],
+      ["reports", `${displayPath(reports.directory)} (also ${displayPath(reports.latest)})`]
+    ].map(([name, value]) => `${name.padEnd(12)} ${value}`).join("\n"))
+  }, (effect, { db }) => withExistingStore(effect, db, false))
+).pipe(Command.withDescription("Re-map a stored run onto the taxonomy as it is now (no re-parsing or re-clustering); writes a remap run and changes.csv"))
+
+/** Papers whose primary topic differs between a remap run and its parent. */
+export const changesSql = (runId: string): string => `
+  select p.paper_id, p.title, old.node_id as old_topic, new.node_id as new_topic, old.score as old_score, new.score as new_score
+  from runs r
+  join paper_topics new on new.run_id = r.run_id and new.rank = 1
+  join paper_topics old on old.run_id = r.parent_run_id and old.paper_id = new.paper_id and old.rank = 1
+  join papers p on p.paper_id = new.paper_id
+  where r.run_id = '${runId.replaceAll("'", "''")}' and old.node_id <> new.node_id
+  order by old.node_id, new.node_id, p.paper_id`

@@ -1,0 +1,127 @@
+/**
+ * The data of `index.html`, read from the database: the same rows as the CSV files,
+ * plus map coordinates, cluster centres and, when the database holds an earlier run
+ * on another dump, how the topics grew or shrank since.
+ */
+import { basename } from "node:path"
+import { Effect } from "effect"
+import type { HtmlReportData, HtmlTrend } from "./reportHtml.ts"
+import { reportQuery } from "./reportQueries.ts"
+import { Store } from "./store.ts"
+
+const literal = (value: string) => `'${value.replaceAll("'", "''")}'`
+const splitList = (value: unknown, separator: string): Array<string> =>
+  typeof value === "string" && value.length > 0 ? value.split(separator) : []
+
+/** Primary papers per node (rolled up) of one run. */
+const topicCounts = Effect.fnUntraced(function*(runId: string) {
+  const store = yield* Store
+  const rows = yield* store.query(reportQuery("topics.csv").replaceAll("$run", literal(runId)))
+  return new Map(rows.rows.map((row) => [String(row.node_id), Number(row.papers)]))
+})
+
+const trendAgainstEarlierRun = Effect.fnUntraced(function*(runId: string) {
+  const store = yield* Store
+  const earlier = yield* store.query(`
+    select e.run_id, e.inputs from runs r join runs e on e.finished_at < r.finished_at and e.kind = 'run' and e.inputs <> r.inputs
+    where r.run_id = ${literal(runId)} order by e.finished_at desc limit 1`)
+  if (earlier.rows.length === 0) return null
+  const previousRunId = String(earlier.rows[0].run_id)
+  const [now, before] = [yield* topicCounts(runId), yield* topicCounts(previousRunId)]
+  const labels = yield* store.query(`select node_id, label from taxonomy_nodes where run_id = ${literal(runId)} order by position`)
+  const rows = labels.rows.map((row) => {
+    const nodeId = String(row.node_id)
+    const current = now.get(nodeId) ?? 0
+    const previous = before.get(nodeId) ?? 0
+    return { nodeId, label: String(row.label), previous, current, delta: current - previous }
+  }).filter((row) => row.delta !== 0).sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.nodeId < b.nodeId ? -1 : 1))
+  return { previousRunId, previousInputs: earlier.rows[0].inputs as Array<string>, rows } satisfies HtmlTrend
+})
+
+export const loadReportData = Effect.fn("report.loadData")(function*(runId: string) {
+  const store = yield* Store
+  const run = literal(runId)
+  const [header] = (yield* store.query(`select run_id, kind, parent_run_id, inputs, started_at, paper_count, taxonomy_path, params,
+      (select count(*) from clusters c where c.run_id = runs.run_id)::integer as clusters from runs where run_id = ${run}`)).rows
+  const counts = new Map((yield* store.query(reportQuery("topics.csv").replaceAll("$run", run))).rows.map((row) => [String(row.node_id), row]))
+  const nodes = yield* store.query(`select node_id, parent_id, path, label, depth from taxonomy_nodes where run_id = ${run} order by position`)
+  const papers = yield* store.query(`
+    select rp.paper_id, p.title, pt.node_id as topic, n.label as topic_label, pt.score, pt.evidence, rp.cluster_id, rp.x, rp.y,
+      coalesce((select list(k.phrase order by k.rank) from keyphrases k where k.run_id = rp.run_id and k.paper_id = rp.paper_id), []) as keyphrases
+    from run_papers rp join papers p on p.paper_id = rp.paper_id
+    join paper_topics pt on pt.run_id = rp.run_id and pt.paper_id = rp.paper_id and pt.rank = 1
+    left join taxonomy_nodes n on n.run_id = rp.run_id and n.node_id = pt.node_id
+    where rp.run_id = ${run} order by pt.score desc, rp.paper_id`)
+  const clusters = yield* store.query(`
+    select c.cluster_id, c.size, c.label, c.top_terms, ct.node_id, ct.score,
+      (select avg(x) from run_papers r where r.run_id = c.run_id and r.cluster_id = c.cluster_id) as x,
+      (select avg(y) from run_papers r where r.run_id = c.run_id and r.cluster_id = c.cluster_id) as y
+    from clusters c left join cluster_topics ct on ct.run_id = c.run_id and ct.cluster_id = c.cluster_id
+    where c.run_id = ${run} order by c.cluster_id`)
+  const suggestions = yield* store.query(reportQuery("suggestions.csv").replaceAll("$run", run))
+  const changes = header.kind === "remap" ? (yield* store.query(reportQuery("changes.csv").replaceAll("$run", run))).rows : []
+  const params = JSON.parse(String(header.params)) as { taxonomy_name?: string }
+  return {
+    header: {
+      runId,
+      kind: header.kind === "remap" ? "remap" : "run",
+      parentRunId: header.parent_run_id === null ? null : String(header.parent_run_id),
+      inputs: header.inputs as Array<string>,
+      startedAt: new Date(String(header.started_at).replace(" ", "T") + "Z").toISOString(),
+      papers: Number(header.paper_count),
+      clusters: Number(header.clusters),
+      taxonomyName: params.taxonomy_name ?? basename(String(header.taxonomy_path)),
+      taxonomyPath: String(header.taxonomy_path)
+    },
+    topics: nodes.rows.map((row) => ({
+      nodeId: String(row.node_id),
+      parentId: row.parent_id === null ? null : String(row.parent_id),
+      path: String(row.path),
+      label: String(row.label),
+      depth: Number(row.depth),
+      papers: Number(counts.get(String(row.node_id))?.papers ?? 0),
+      papersAny: Number(counts.get(String(row.node_id))?.papers_any ?? 0)
+    })),
+    papers: papers.rows.map((row) => ({
+      paperId: String(row.paper_id),
+      title: String(row.title),
+      topic: String(row.topic),
+      topicLabel: String(row.topic_label ?? row.topic),
+      score: Number(row.score),
+      keyphrases: row.keyphrases as Array<string>,
+      evidence: row.evidence as Array<string>,
+      clusterId: Number(row.cluster_id),
+      x: Number(row.x ?? 0),
+      y: Number(row.y ?? 0)
+    })),
+    clusters: clusters.rows.map((row) => ({
+      clusterId: Number(row.cluster_id),
+      size: Number(row.size),
+      label: String(row.label),
+      topTerms: row.top_terms as Array<string>,
+      topic: row.node_id === null ? null : String(row.node_id),
+      score: Number(row.score ?? 0),
+      x: Number(row.x ?? 0),
+      y: Number(row.y ?? 0)
+    })),
+    suggestions: suggestions.rows.map((row) => ({
+      kind: String(row.kind),
+      clusterId: row.cluster_id === null ? null : Number(row.cluster_id),
+      size: Number(row.size),
+      proposedLabel: String(row.proposed_label),
+      keyphrases: splitList(row.keyphrases, "; "),
+      sampleTitles: splitList(row.sample_titles, " | "),
+      nearestNode: row.nearest_node === null ? null : String(row.nearest_node),
+      score: Number(row.score ?? 0)
+    })),
+    changes: changes.map((row) => ({
+      paperId: String(row.paper_id),
+      title: String(row.title),
+      oldTopic: row.old_topic === null ? null : String(row.old_topic),
+      newTopic: String(row.new_topic),
+      oldScore: row.old_score === null ? null : Number(row.old_score),
+      newScore: Number(row.new_score)
+    })),
+    trend: yield* trendAgainstEarlierRun(runId)
+  } satisfies HtmlReportData
+})

@@ -1,0 +1,79 @@
+/**
+ * The SQL behind each report file: one query per file over one run's rows, so that
+ * `run`, `remap` and `report` write the same files from the same data.
+ */
+const list = (column: string) => `array_to_string(${column}, '; ')`
+
+/** One query per CSV file; `$run` is the run id (inlined as a quoted literal). */
+export const REPORTS: ReadonlyArray<{ file: string; columns: ReadonlyArray<string>; sql: string; remapOnly?: boolean }> = [
+  {
+    file: "topics.csv",
+    columns: ["node_id", "path", "label", "depth", "papers", "papers_any", "share"],
+    sql: `with nodes as (select * from taxonomy_nodes where run_id = $run),
+      topics as (select pt.paper_id, pt.rank, n.path from paper_topics pt join nodes n on n.node_id = pt.node_id where pt.run_id = $run),
+      total as (select count(distinct paper_id) as papers from topics)
+      select nodes.node_id, nodes.path, nodes.label, nodes.depth,
+        count(distinct topics.paper_id) filter (where topics.rank = 1)::integer as papers,
+        count(distinct topics.paper_id)::integer as papers_any,
+        round(coalesce(count(distinct topics.paper_id) filter (where topics.rank = 1) / nullif(any_value(total.papers), 0), 0), 4) as share
+      from nodes cross join total
+      left join topics on topics.path = nodes.path or starts_with(topics.path, nodes.path || '/')
+      group by nodes.node_id, nodes.path, nodes.label, nodes.depth, nodes.position order by nodes.position`
+  },
+  {
+    file: "papers.csv",
+    columns: ["paper_id", "title", "topic", "topic_path", "score", "secondary_topics", "cluster_id", "keyphrases", "evidence"],
+    sql: `select rp.paper_id, p.title, pt.node_id as topic, n.path as topic_path, pt.score,
+        coalesce((select string_agg(s.node_id || ' (' || s.score || ')', '; ' order by s.rank) from paper_topics s
+          where s.run_id = rp.run_id and s.paper_id = rp.paper_id and s.rank > 1), '') as secondary_topics,
+        rp.cluster_id,
+        coalesce((select string_agg(k.phrase, '; ' order by k.rank) from keyphrases k where k.run_id = rp.run_id and k.paper_id = rp.paper_id), '') as keyphrases,
+        ${list("pt.evidence")} as evidence
+      from run_papers rp join papers p on p.paper_id = rp.paper_id
+      join paper_topics pt on pt.run_id = rp.run_id and pt.paper_id = rp.paper_id and pt.rank = 1
+      left join taxonomy_nodes n on n.run_id = rp.run_id and n.node_id = pt.node_id
+      where rp.run_id = $run order by n.path, pt.score desc, rp.paper_id`
+  },
+  {
+    file: "clusters.csv",
+    columns: ["cluster_id", "size", "label", "top_terms", "topic", "score"],
+    sql: `select c.cluster_id, c.size, c.label, ${list("c.top_terms")} as top_terms, coalesce(ct.node_id, '') as topic, ct.score
+      from clusters c left join cluster_topics ct on ct.run_id = c.run_id and ct.cluster_id = c.cluster_id
+      where c.run_id = $run order by c.cluster_id`
+  },
+  {
+    file: "suggestions.csv",
+    columns: ["kind", "cluster_id", "size", "proposed_label", "keyphrases", "sample_titles", "nearest_node", "score"],
+    sql: `select 'new-topic' as kind, c.cluster_id, c.size, c.label as proposed_label,
+        coalesce((select string_agg(phrase, '; ' order by n desc, phrase) from (
+          select k.phrase, count(*) as n from keyphrases k join run_papers r on r.run_id = k.run_id and r.paper_id = k.paper_id
+          where k.run_id = c.run_id and r.cluster_id = c.cluster_id group by k.phrase order by n desc, k.phrase limit 8)), '') as keyphrases,
+        (select string_agg(title, ' | ' order by score desc, title) from (
+          select p.title, pt.score from run_papers r join papers p on p.paper_id = r.paper_id
+          join paper_topics pt on pt.run_id = r.run_id and pt.paper_id = r.paper_id and pt.rank = 1
+          where r.run_id = c.run_id and r.cluster_id = c.cluster_id order by pt.score desc, p.title limit 5)) as sample_titles,
+        ct.nearest_node_id as nearest_node, ct.score
+      from clusters c join cluster_topics ct on ct.run_id = c.run_id and ct.cluster_id = c.cluster_id
+      where c.run_id = $run and (ct.node_id is null or ct.score < 0.5)
+      union all
+      select 'empty-node', null, 0, n.label, ${list("n.keywords")}, '', n.node_id, 0
+      from taxonomy_nodes n where n.run_id = $run and n.node_id <> 'unassigned'
+        and not exists (select 1 from paper_topics pt join taxonomy_nodes m on m.run_id = pt.run_id and m.node_id = pt.node_id
+          where pt.run_id = n.run_id and (m.path = n.path or starts_with(m.path, n.path || '/')))
+      order by kind desc, size desc, cluster_id, nearest_node`
+  },
+  {
+    file: "changes.csv",
+    columns: ["paper_id", "title", "old_topic", "new_topic", "old_score", "new_score"],
+    sql: `select p.paper_id, p.title, old.node_id as old_topic, new.node_id as new_topic, old.score as old_score, new.score as new_score
+      from runs r
+      join paper_topics new on new.run_id = r.run_id and new.rank = 1
+      join paper_topics old on old.run_id = r.parent_run_id and old.paper_id = new.paper_id and old.rank = 1
+      join papers p on p.paper_id = new.paper_id
+      where r.run_id = $run and old.node_id <> new.node_id
+      order by old.node_id, new.node_id, p.paper_id`,
+    remapOnly: true
+  }
+]
+
+export const reportQuery = (file: string): string => REPORTS.find((report) => report.file === file)!.sql
