@@ -1,0 +1,156 @@
+import { readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { parse } from "csv-parse/sync"
+import { describe, expect, it } from "vitest"
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml"
+import { readDb, runCli, tempDir } from "./cli-helpers.ts"
+
+interface YamlNode { id: string; label: string; description?: string; keywords?: Array<string>; examples?: Array<string>; children?: Array<YamlNode> }
+interface YamlTaxonomy { version: number; name: string; description?: string; nodes: Array<YamlNode> }
+
+const readCsv = (file: string): Array<Record<string, string>> => parse(readFileSync(file, "utf8"), { columns: true, bom: true })
+const baseTaxonomy = (): YamlTaxonomy => parseYaml(readFileSync("taxonomy/ml-research.yaml", "utf8")) as YamlTaxonomy
+const findNode = (nodes: Array<YamlNode>, id: string): { node: YamlNode; siblings: Array<YamlNode> } | undefined => {
+  for (const node of nodes) {
+    if (node.id === id) return { node, siblings: nodes }
+    const inner = node.children ? findNode(node.children, id) : undefined
+    if (inner) return inner
+  }
+  return undefined
+}
+
+describe("the taxonomy lifecycle", () => {
+  const dir = tempDir()
+  const db = join(dir, "db.duckdb")
+  const out = join(dir, "reports")
+  const first = runCli(["run", "--db", db, "--out", out, "--quiet"])
+  const runId = /run id\s+(\S+)/.exec(first.stdout)?.[1] ?? ""
+  const primaryOf = () => new Map(readCsv(join(out, runId, "papers.csv")).map((row) => [row.paper_id, row.topic]))
+  const remap = (taxonomy: YamlTaxonomy, name: string) => {
+    const file = join(dir, `${name}.yaml`)
+    writeFileSync(file, stringifyYaml(taxonomy))
+    const result = runCli(["remap", "--run", runId, "--taxonomy", file, "--db", db, "--out", out, "--quiet"])
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+    const remapId = /run id\s+(\S+)/.exec(result.stdout)![1]
+    return { remapId, papers: readCsv(join(out, remapId, "papers.csv")), changes: readCsv(join(out, remapId, "changes.csv")) }
+  }
+
+  it("checks a taxonomy and prints its tree", () => {
+    expect(first.status).toBe(0)
+    const check = runCli(["taxonomy", "check", "taxonomy/ml-research.yaml"])
+    expect(check.status).toBe(0)
+    expect(check.stdout).toMatch(/14 top-level, 64 leaves/)
+    expect(check.stdout).toMatch(/^language-models {2}Language Models {2}\(\d+ keywords, 7 children\)$/m)
+    expect(check.stdout).toMatch(/^ {2}llm-reasoning {2}.*\(\d+ keywords, leaf/m)
+  })
+
+  it("reports every error of a broken taxonomy as file:line:col, all at once", () => {
+    const file = join(dir, "broken.yaml")
+    writeFileSync(file, ["version: 1", "name: broken", "nodes:", "  - id: a", "    label: A", "    keyword: [x]", "  - id: a", "    label: 7", "  - id: unassigned", "    label: U", "  - id: b", ""].join("\n"))
+    const check = runCli(["taxonomy", "check", file])
+    expect(check.status).toBe(1)
+    expect(check.stderr).toContain(`${file}:6:5: unknown key "keyword" (did you mean "keywords"?)`)
+    expect(check.stderr).toContain(`${file}:7:9: duplicate id "a" (first defined on line 4)`)
+    expect(check.stderr).toContain(`${file}:9:9: id "unassigned" is reserved`)
+    expect(check.stderr).toMatch(new RegExp(`${file}:11:5: node "b" needs a non-empty \`label\``))
+  })
+
+  it("changes nothing when the taxonomy is unchanged", () => {
+    const { changes, papers } = remap(baseTaxonomy(), "same")
+    expect(changes).toHaveLength(0)
+    const before = primaryOf()
+    for (const row of papers) expect(row.topic).toBe(before.get(row.paper_id))
+  })
+
+  it("follows a renamed node: its papers move to the new id and show in changes.csv", () => {
+    const before = primaryOf()
+    const moved = [...before].filter(([, topic]) => topic === "instruction-tuning-finetuning").map(([id]) => id)
+    expect(moved.length).toBeGreaterThan(0)
+    const taxonomy = baseTaxonomy()
+    findNode(taxonomy.nodes, "instruction-tuning-finetuning")!.node.id = "llm-finetuning"
+    const { changes } = remap(taxonomy, "renamed")
+    const changed = new Map(changes.map((row) => [row.paper_id, row]))
+    for (const id of moved) {
+      expect(changed.get(id)?.old_topic).toBe("instruction-tuning-finetuning")
+      expect(changed.get(id)?.new_topic).toBe("llm-finetuning")
+    }
+  })
+
+  it("keeps the papers of a moved subtree on their leaves, under the new paths", () => {
+    const taxonomy = baseTaxonomy()
+    const { node, siblings } = findNode(taxonomy.nodes, "speech-audio")!
+    siblings.splice(siblings.indexOf(node), 1)
+    findNode(taxonomy.nodes, "multimodal")!.node.children!.push(node)
+    const { changes, papers } = remap(taxonomy, "moved")
+    expect(changes).toHaveLength(0)
+    const speech = papers.filter((row) => row.topic_path.includes("speech-audio/"))
+    expect(speech.length).toBeGreaterThan(0)
+    for (const row of speech) expect(row.topic_path).toBe(`multimodal/speech-audio/${row.topic}`)
+  })
+
+  it("moves the papers that clearly fit a new leaf to it", () => {
+    const taxonomy = baseTaxonomy()
+    findNode(taxonomy.nodes, "data")!.node.children!.push({
+      id: "data-selection",
+      label: "Data Selection",
+      description: "Choosing which training examples to keep, by quality, diversity or influence on the model.",
+      keywords: ["data selection", "data pruning", "subset selection", "quality filtering", "data filtering", "coreset", "selecting data", "importance resampling"]
+    })
+    const { changes, papers } = remap(taxonomy, "added")
+    const toNew = changes.filter((row) => row.new_topic === "data-selection")
+    expect(toNew.length).toBeGreaterThanOrEqual(3)
+    expect(toNew.some((row) => /Data Selection/i.test(row.title))).toBe(true)
+    expect(papers.filter((row) => row.topic === "data-selection")).toHaveLength(toNew.length)
+  })
+
+  it("sends the papers of a removed node elsewhere or to unassigned", () => {
+    const before = primaryOf()
+    const orphaned = [...before].filter(([, topic]) => topic === "synthetic-data").map(([id]) => id)
+    expect(orphaned.length).toBeGreaterThan(0)
+    const taxonomy = baseTaxonomy()
+    const { node, siblings } = findNode(taxonomy.nodes, "synthetic-data")!
+    siblings.splice(siblings.indexOf(node), 1)
+    const { changes, papers } = remap(taxonomy, "removed")
+    expect(papers.some((row) => row.topic === "synthetic-data")).toBe(false)
+    const changed = new Set(changes.map((row) => row.paper_id))
+    for (const id of orphaned) expect(changed.has(id)).toBe(true)
+  })
+
+  it("records each remap as a run of kind remap whose parent is the source run", async () => {
+    const runs = await readDb(db, "select kind, parent_run_id from runs order by finished_at")
+    expect(runs[0]).toEqual({ kind: "run", parent_run_id: null })
+    expect(runs.slice(1).every((run) => run.kind === "remap" && run.parent_run_id === runId)).toBe(true)
+  })
+
+  it("rebuilds a run's reports from the database alone, byte for byte", () => {
+    const again = join(dir, "rebuilt")
+    const result = runCli(["report", "--run", runId, "--db", db, "--out", again])
+    expect(result.status).toBe(0)
+    for (const file of ["topics.csv", "papers.csv", "clusters.csv", "suggestions.csv", "index.html"]) {
+      expect(readFileSync(join(again, runId, file), "utf8")).toBe(readFileSync(join(out, runId, file), "utf8"))
+    }
+  })
+
+  it("scores a run against a hand-made gold file with known answers", () => {
+    const papers = readCsv(join(out, runId, "papers.csv")).slice(0, 4)
+    const gold = [
+      { id: papers[0].paper_id, labels: [papers[0].topic] }, // right
+      { title: papers[1].title.toUpperCase(), primary: papers[1].topic }, // right, matched by title
+      { id: papers[2].paper_id, labels: ["no-such-node", papers[2].topic] }, // wrong, lenient right
+      { id: papers[3].paper_id, primary: "no-such-node" }, // wrong
+      { id: "9999.99999", labels: ["x"] } // unmatched
+    ]
+    const file = join(dir, "gold.jsonl")
+    writeFileSync(file, gold.map((line) => JSON.stringify(line)).join("\n"))
+    const result = runCli(["eval", "--labels", file, "--run", runId, "--db", db])
+    expect(result.status).toBe(0)
+    const scores = JSON.parse(result.stdout)
+    expect(scores.matched).toBe(4)
+    expect(scores.unmatched).toBe(1)
+    expect(scores.accuracy).toBe(0.5)
+    expect(scores.lenient_accuracy).toBe(0.75)
+    expect(scores.per_node["no-such-node"]).toEqual({ precision: 0, recall: 0, f1: 0, support: 2, predicted: 0 })
+    expect(scores.confusions[0].gold).toBe("no-such-node")
+  })
+})
