@@ -60,4 +60,24 @@ describe("map", () => {
       const evidence = evidenceFor("Diffusion Models for Video", "We train video diffusion models.", new Map([["diffus model", 1], ["video", 0.5], ["diffus", 0.4]]))
       assert.deepStrictEqual(evidence, ["diffusion models", "video"])
     }))
+
+  it.effect("pulls papers similar to a node's examples to that node", () =>
+    Effect.gen(function*() {
+      const inNode = (assignments: typeof result.assignments, nodeId: string) =>
+        new Set(assignments.filter(({ topics }) => topics[0].nodeId === nodeId).map(({ paperIndex }) => papers[paperIndex].title))
+      const examples = [
+        "A Survey on Data Selection for Language Models",
+        "Diversify and Conquer: Diversity-Centric Data Selection with Iterative Refinement"
+      ]
+      const before = inNode(result.assignments, "data-curation")
+      const withExamples = {
+        ...taxonomy,
+        nodes: taxonomy.nodes.map((node) => (node.id === "data-curation" ? { ...node, examples } : node))
+      }
+      const after = inNode(classify(papers, withExamples, DEFAULT_CLASSIFY).assignments, "data-curation")
+      const gained = [...after].filter((title) => !before.has(title))
+      assert.isAtLeast(gained.length, 2, gained.join(" | "))
+      // Not only the listed papers: unlisted papers on the same subject follow them.
+      assert.isTrue(gained.some((title) => !examples.includes(title) && /data (selection|subsets)/i.test(title)), gained.join(" | "))
+    }))
 })
