@@ -4,7 +4,8 @@
  */
 import { Result, Schema } from "effect"
 import { InputError } from "./domain.ts"
-import { failingField, parseJsonLine } from "./parse/jsonl.ts"
+import { parseJsonLine } from "./parse/jsonl.ts"
+import { recordError } from "./parse/records.ts"
 import { arxivIdOf, normalizedTitle } from "./parse/identity.ts"
 
 const GoldRecord = Schema.Struct({
@@ -15,6 +16,7 @@ const GoldRecord = Schema.Struct({
   secondary: Schema.optional(Schema.Array(Schema.String))
 })
 const decodeGold = Schema.decodeUnknownResult(GoldRecord)
+const HINT = "Each line needs \"id\" or \"title\", and \"labels\" (first = primary) or \"primary\" (+ \"secondary\")."
 
 export interface GoldPaper {
   readonly id: string | null
@@ -46,12 +48,9 @@ export const parseGold = (text: string, file: string): Result.Result<Array<GoldP
         line: index + 1,
         ...(field !== undefined ? { field } : {}),
         reason,
-        hint: "Each line needs \"id\" or \"title\", and \"labels\" (first = primary) or \"primary\" (+ \"secondary\")."
+        hint: HINT
       }))
-    if (Result.isFailure(decoded)) {
-      const field = failingField(decoded.failure.message)
-      return bad(`not a labelled paper: ${decoded.failure.message.replace(/\s+/g, " ")}`, field)
-    }
+    if (Result.isFailure(decoded)) return Result.fail(recordError({ file, line: index + 1 }, "not a labelled paper", decoded.failure.message, HINT))
     const record = decoded.success
     const labels = record.labels ?? (record.primary !== undefined ? [record.primary, ...(record.secondary ?? [])] : [])
     if (labels.length === 0) return bad("the paper has no labels", "labels")

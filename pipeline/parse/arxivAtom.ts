@@ -10,7 +10,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser"
 import { InputError, type Paper } from "../domain.ts"
 import { collapseWhitespace } from "../text.ts"
 import { arxivIdOf, paperIdOf } from "./identity.ts"
-import { Collector, isoDateOf, lineAt, type Records, schemaPath, schemaProblem } from "./records.ts"
+import { Collector, isoDateOf, lineAt, type Records, recordError } from "./records.ts"
 
 /** Elements that may repeat: a feed with one entry, or an entry with one author, still gives arrays. */
 const REPEATED = new Set(["feed.entry", "feed.entry.author", "feed.entry.category"])
@@ -75,15 +75,7 @@ const malformed = (text: string, file: string, error: { code: string; msg: strin
 const entryPaper = (raw: unknown, index: number, file: string): Result.Result<Paper, InputError> => {
   const decoded = decodeAtomEntry(raw)
   if (Result.isFailure(decoded)) {
-    const path = schemaPath(decoded.failure.message)
-    return Result.fail(
-      new InputError({
-        file,
-        ...(path !== undefined ? { field: path } : {}),
-        reason: `entry ${index + 1} is not an arXiv Atom entry: ${schemaProblem(decoded.failure.message)}`,
-        hint: HINT
-      })
-    )
+    return Result.fail(recordError({ file }, `entry ${index + 1} is not an arXiv Atom entry`, decoded.failure.message, HINT))
   }
   const entry = decoded.success
   const id = collapseWhitespace(textOf(entry.id))

@@ -9,8 +9,8 @@ import { Result, Schema } from "effect"
 import { InputError, type Paper } from "../domain.ts"
 import { collapseWhitespace } from "../text.ts"
 import { arxivIdOf, paperIdOf } from "./identity.ts"
-import { emptyTitleError, failingField, parseJsonLine } from "./jsonl.ts"
-import { isoDateOf, splitAuthors, splitCategories } from "./records.ts"
+import { emptyTitleError, parseJsonLine } from "./jsonl.ts"
+import { isoDateOf, recordError, splitAuthors, splitCategories } from "./records.ts"
 
 const SnapshotPaper = Schema.Struct({
   id: Schema.String,
@@ -55,18 +55,12 @@ export const parseArxivJsonlLine = (line: string, file: string, lineNumber: numb
   Result.flatMap(parseJsonLine(line, file, lineNumber), (json) => {
     const decoded = decodeSnapshotPaper(json)
     if (Result.isFailure(decoded)) {
-      const message = decoded.failure.message
-      const field = failingField(message)
-      return Result.fail(
-        new InputError({
-          file,
-          line: lineNumber,
-          ...(field !== undefined ? { field } : {}),
-          reason: `not an arXiv snapshot record: ${collapseWhitespace(message)}`,
-          hint: "Each line needs a string \"id\" and \"title\" (and usually \"abstract\", \"categories\"); " +
-            "fix or remove the line, or pass --skip-bad-lines."
-        })
-      )
+      return Result.fail(recordError(
+        { file, line: lineNumber },
+        "not an arXiv snapshot record",
+        decoded.failure.message,
+        "Each line needs a string \"id\" and \"title\" (and usually \"abstract\", \"categories\"); fix or remove the line, or pass --skip-bad-lines."
+      ))
     }
     const record = decoded.success
     const title = collapseWhitespace(record.title)

@@ -7,7 +7,7 @@ import { Effect, Result, Schema } from "effect"
 import { InputError, type Paper } from "../domain.ts"
 import { collapseWhitespace } from "../text.ts"
 import { arxivIdOf, paperIdOf } from "./identity.ts"
-import { Collector, isoDateOf, lineAt, type Records, schemaPath, schemaProblem } from "./records.ts"
+import { Collector, isoDateOf, lineAt, type Records, recordError } from "./records.ts"
 
 const HfAuthor = Schema.Struct({ name: Schema.optional(Schema.NullOr(Schema.String)) })
 
@@ -59,16 +59,7 @@ export const parseJsonDocument = (text: string, file: string): Result.Result<unk
 const entryPaper = (raw: unknown, index: number, file: string): Result.Result<Paper, InputError> => {
   const decoded = decodeHfEntry(raw)
   if (Result.isFailure(decoded)) {
-    const message = decoded.failure.message
-    const path = schemaPath(message)
-    return Result.fail(
-      new InputError({
-        file,
-        ...(path !== undefined ? { field: path } : {}),
-        reason: `entry ${index + 1} is not a Daily Papers entry: ${schemaProblem(message)}`,
-        hint: HINT
-      })
-    )
+    return Result.fail(recordError({ file }, `entry ${index + 1} is not a Daily Papers entry`, decoded.failure.message, HINT))
   }
   const { paper, publishedAt } = decoded.success
   const title = collapseWhitespace(paper.title)

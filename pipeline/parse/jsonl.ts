@@ -6,7 +6,7 @@ import { Result, Schema } from "effect"
 import { InputError, type Paper } from "../domain.ts"
 import { collapseWhitespace } from "../text.ts"
 import { arxivIdOf, paperIdOf } from "./identity.ts"
-import { splitCategories } from "./records.ts"
+import { recordError, splitCategories } from "./records.ts"
 
 const JsonlPaper = Schema.Struct({
   id: Schema.optional(Schema.Union([Schema.String, Schema.Number])),
@@ -26,8 +26,6 @@ const labelsOf = (record: typeof JsonlPaper.Type): Array<string> => {
   return typeof categories === "string" ? splitCategories(categories) : [...categories]
 }
 
-/** The first field a Schema error points at (`at ["labels"][1]` → `labels`). */
-export const failingField = (message: string): string | undefined => /at \["([^"]+)"\]/.exec(message)?.[1]
 
 /** JSON.parse one line, or an InputError that names the line. */
 export const parseJsonLine = (line: string, file: string, lineNumber: number): Result.Result<unknown, InputError> => {
@@ -58,17 +56,12 @@ export const parseJsonlLine = (line: string, file: string, lineNumber: number): 
   Result.flatMap(parseJsonLine(line, file, lineNumber), (json) => {
     const decoded = decodeJsonlPaper(json)
     if (Result.isFailure(decoded)) {
-      const message = decoded.failure.message
-      const field = failingField(message)
-      return Result.fail(
-        new InputError({
-          file,
-          line: lineNumber,
-          ...(field !== undefined ? { field } : {}),
-          reason: `not a paper record: ${collapseWhitespace(message)}`,
-          hint: "Each line needs a string \"title\" and an \"abstract\" or \"summary\"; see the README's input formats."
-        })
-      )
+      return Result.fail(recordError(
+        { file, line: lineNumber },
+        "not a paper record",
+        decoded.failure.message,
+        "Each line needs a string \"title\" and an \"abstract\" or \"summary\"; see the README's input formats."
+      ))
     }
     const record = decoded.success
     const title = collapseWhitespace(record.title)

@@ -4,7 +4,7 @@
  * that several formats spell the same way.
  */
 import { Result } from "effect"
-import type { InputError, Paper } from "../domain.ts"
+import { InputError, type Paper } from "../domain.ts"
 import { collapseWhitespace } from "../text.ts"
 
 /** What an adapter hands back: the papers, and what --skip-bad-lines left out. */
@@ -92,6 +92,18 @@ export const schemaPath = (message: string): string | undefined => {
 
 /** The first line of a Schema message ("Expected string"), without the path lines. */
 export const schemaProblem = (message: string): string => collapseWhitespace(message.split("\n")[0] ?? message)
+
+/** A record that failed its Schema, as an InputError naming the file, line and the field at fault. */
+export const recordError = (where: { readonly file: string; readonly line?: number }, what: string, schemaMessage: string, hint: string): InputError => {
+  const field = schemaPath(schemaMessage)
+  return new InputError({
+    file: where.file,
+    ...(where.line !== undefined ? { line: where.line } : {}),
+    ...(field !== undefined ? { field } : {}),
+    reason: `${what}: ${schemaProblem(schemaMessage)}`,
+    hint
+  })
+}
 
 /** The 1-based line of a character offset, for parsers that report positions. */
 export const lineAt = (text: string, offset: number): number => {
