@@ -9,7 +9,8 @@ import { Command } from "effect/cli"
 import { assignTopics, DEFAULT_CLASSIFY } from "../classify.ts"
 import { displayPath } from "../paths.ts"
 import { makeProgress } from "../progress.ts"
-import { writeReports } from "../report.ts"
+import { quoteLiteral, writeReports } from "../report.ts"
+import { reportQuery } from "../reportQueries.ts"
 import { Store } from "../store.ts"
 import { loadTaxonomy } from "../taxonomy.ts"
 import { dbFlag, outFlag, quietFlag, taxonomyFlag } from "./run.ts"
@@ -55,7 +56,7 @@ export const remapCommand = Command.make(
       vectors: null
     })
     const reports = yield* writeReports(runId, resolve(options.out))
-    const moved = yield* store.query(`select count(*)::integer as n from (${changesSql(runId)})`)
+    const moved = yield* store.query(`select count(*)::integer as n from (${reportQuery("changes.csv").replaceAll("$run", quoteLiteral(runId))})`)
     progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
     yield* Console.log([
       ["run id", `${runId} (remap of ${sourceRunId})`],
@@ -66,13 +67,3 @@ export const remapCommand = Command.make(
     ].map(([name, value]) => `${name.padEnd(12)} ${value}`).join("\n"))
   }, (effect, { db }) => withExistingStore(effect, db, false))
 ).pipe(Command.withDescription("Re-map a stored run onto the taxonomy as it is now (no re-parsing or re-clustering); writes a remap run and changes.csv"))
-
-/** Papers whose primary topic differs between a remap run and its parent. */
-export const changesSql = (runId: string): string => `
-  select p.paper_id, p.title, old.node_id as old_topic, new.node_id as new_topic, old.score as old_score, new.score as new_score
-  from runs r
-  join paper_topics new on new.run_id = r.run_id and new.rank = 1
-  join paper_topics old on old.run_id = r.parent_run_id and old.paper_id = new.paper_id and old.rank = 1
-  join papers p on p.paper_id = new.paper_id
-  where r.run_id = '${runId.replaceAll("'", "''")}' and old.node_id <> new.node_id
-  order by old.node_id, new.node_id, p.paper_id`
