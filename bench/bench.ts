@@ -26,6 +26,10 @@ interface Row {
   readonly papersPerSecond: number
   readonly peakRssMb: number
   readonly stages?: Record<string, number>
+  /** scikit-learn's wall time on the same file (load + TF-IDF + MiniBatchKMeans), when it is installed. */
+  readonly sklearnSeconds?: number
+  readonly sklearnStages?: Record<string, number>
+  readonly error?: string
 }
 
 /** Run a node script under /usr/bin/time -v: wall time, peak RSS and its stderr. */
@@ -42,10 +46,26 @@ const timed = (args: ReadonlyArray<string>) => {
 const stageSeconds = (stderr: string): Record<string, number> =>
   Object.fromEntries([...stderr.matchAll(/\[papersort\] (\S+)\s.*?\((\d+\.\d+) s/g)].map((match) => [match[1], Number(match[2])]))
 
+/** The machine's Debian python, where `apt-get install python3-sklearn` puts scikit-learn. */
+const PYTHON = "/usr/bin/python3"
+const sklearnAvailable = existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import sklearn"]).status === 0
+
+/** scikit-learn on the same file and k: wall time of the whole process, like papersort's. */
+const sklearnBaseline = (file: string, k: number) => {
+  const started = performance.now()
+  const result = spawnSync(PYTHON, [join(root, "bench", "sklearn_baseline.py"), file, String(k)], { encoding: "utf8", cwd: root })
+  const seconds = (performance.now() - started) / 1000
+  if (result.status !== 0) throw new Error(`scikit-learn baseline failed:\n${result.stderr.slice(-3000)}`)
+  const steps = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as Record<string, number>
+  return { seconds, stages: { load: steps.load, tfidf: steps.tfidf, kmeans: steps.kmeans } }
+}
+
 if (!existsSync(DEV_SET)) {
   console.log(`bench skipped: ${DEV_SET} is missing (the corpora are generated from it)`)
   process.exit(0)
 }
+
+if (!sklearnAvailable) console.log(`scikit-learn baseline skipped: \`${PYTHON} -c 'import sklearn'\` failed (apt-get install python3-sklearn)`)
 
 const rows: Array<Row> = []
 const parseCorpus = await corpusFile(parseSize)
@@ -57,20 +77,49 @@ for (const papers of sizes) {
   const file = await corpusFile(papers)
   const work = mkdtempSync(join(tmpdir(), "papersort-bench-"))
   try {
-    const run = timed([join(root, "bin", "papersort.js"), "run", file, "--db", join(work, "bench.duckdb"), "--out", join(work, "reports"), "--k", papers >= 40_000 ? "100" : "auto"])
-    rows.push({ measurement: "run end to end", papers, seconds: run.seconds, papersPerSecond: papers / run.seconds, peakRssMb: run.peakRssMb, stages: stageSeconds(run.stderr) })
+    let run: ReturnType<typeof timed>
+    try {
+      run = timed([join(root, "bin", "papersort.js"), "run", file, "--db", join(work, "bench.duckdb"), "--out", join(work, "reports"), "--k", papers >= 40_000 ? "100" : "auto"])
+    } catch (error) {
+      // One size failing (memory, a bug at scale) still leaves the others' numbers.
+      const reason = /papersort: (.*)/.exec(String(error))?.[1] ?? String(error).split("\n")[0]
+      console.log(`run end to end on ${papers} papers failed: ${reason}`)
+      rows.push({ measurement: "run end to end (failed)", papers, seconds: Number.NaN, papersPerSecond: Number.NaN, peakRssMb: 0, error: reason })
+      continue
+    }
+    // The k papersort used (auto on small corpora), from its summary: scikit-learn fits the same k.
+    const k = Number(/^clusters\s+(\d+)/m.exec(run.stdout)?.[1] ?? 100)
+    const sklearn = sklearnAvailable ? sklearnBaseline(file, k) : undefined
+    rows.push({
+      measurement: "run end to end", papers, seconds: run.seconds, papersPerSecond: papers / run.seconds, peakRssMb: run.peakRssMb,
+      stages: stageSeconds(run.stderr), sklearnSeconds: sklearn?.seconds, sklearnStages: sklearn?.stages
+    })
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
 }
 
+const stageNames = [...new Set(rows.flatMap((row) => Object.keys(row.stages ?? {})))]
 console.log(formatTable(
-  ["measurement", "papers", "seconds", "papers/s", "peak RSS MB", "stages (s)"],
+  ["measurement", "papers", "seconds", "papers/s", "peak RSS MB", "scikit-learn s", "÷ scikit-learn"],
   rows.map((row) => [
-    row.measurement, row.papers, row.seconds.toFixed(1), Math.round(row.papersPerSecond), row.peakRssMb,
-    row.stages ? Object.entries(row.stages).map(([stage, seconds]) => `${stage} ${seconds}`).join(", ") : ""
+    row.measurement, row.papers, Number.isNaN(row.seconds) ? "" : row.seconds.toFixed(1),
+    Number.isNaN(row.papersPerSecond) ? "" : Math.round(row.papersPerSecond), row.peakRssMb,
+    row.sklearnSeconds === undefined ? "" : row.sklearnSeconds.toFixed(1),
+    row.sklearnSeconds === undefined ? "" : (row.seconds / row.sklearnSeconds).toFixed(2)
   ])
 ))
+const staged = rows.filter((row) => row.stages !== undefined)
+if (staged.length > 0) {
+  console.log("")
+  console.log(formatTable(
+    ["papers", ...stageNames.map((stage) => `${stage} s`), "scikit-learn load / tfidf / kmeans s"],
+    staged.map((row) => [
+      row.papers, ...stageNames.map((stage) => row.stages?.[stage]?.toFixed(2) ?? ""),
+      row.sklearnStages ? `${row.sklearnStages.load} / ${row.sklearnStages.tfidf} / ${row.sklearnStages.kmeans}` : ""
+    ])
+  ))
+}
 mkdirSync(join(root, "reports"), { recursive: true })
 writeFileSync(join(root, "reports", "bench.json"), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`)
 console.log(`\nwritten: reports/bench.json`)

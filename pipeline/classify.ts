@@ -9,6 +9,7 @@ import { chooseK, type KChoice, kMeans, type Clustering } from "./cluster.ts"
 import { extractKeyphrases, type Keyphrase } from "./keyphrases.ts"
 import { type Projection, projectPapers } from "./project.ts"
 import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeTermWeights, nodeText } from "./map.ts"
+import { stageProgress } from "./progress.ts"
 import type { ClusterSummary } from "./runRecord.ts"
 import { phraseKey, surfaceForms, terms } from "./text.ts"
 import { DEFAULT_VECTORIZE, defaultMinDf, fitTransform, type TfidfModel, type Vectorized } from "./vectorize.ts"
@@ -131,18 +132,26 @@ export const classify = (
   options: ClassifyOptions,
   observe: StageObserver = () => undefined
 ): Classified => {
-  const keyphrases = extractKeyphrases(papers)
+  const keyphrases = extractKeyphrases(papers, (done) => stageProgress("keyphrases", done, papers.length))
   observe("keyphrases", `${keyphrases.reduce((sum, list) => sum + list.length, 0)} phrases`)
   const vectorized = fitTransform(papers, {
     ...DEFAULT_VECTORIZE,
     minDf: defaultMinDf(papers.length),
     keepTerms: taxonomyTerms(taxonomy)
-  })
+  }, (done) => stageProgress("vectorize", done, papers.length))
   observe("vectorize", `${vectorized.model.vocabulary.length} terms`)
   const kChoice = options.k === "auto" ? chooseK(vectorized.matrix, options.seed) : null
   const k = kChoice?.k ?? (options.k as number)
   // Three k-means++ starts (scikit-learn's MiniBatchKMeans default n_init) while a start is cheap.
-  const clustering = kMeans(vectorized.matrix, { k, seed: options.seed, maxIterations: 50, initSample: 20_000, restarts: papers.length <= 10_000 ? 3 : 1 })
+  const restarts = papers.length <= 10_000 ? 3 : 1
+  let start = 0
+  const clustering = kMeans(vectorized.matrix, {
+    k, seed: options.seed, maxIterations: 50, initSample: 20_000, restarts,
+    onIteration: (iteration, moved) => {
+      if (iteration === 1) start++
+      stageProgress("cluster", iteration, 50, "iterations", `start ${start}/${restarts}, ${moved.toLocaleString("en-US")} papers moved`)
+    }
+  })
   observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)
   const clusters = summarizeClusters(papers, keyphrases, clustering, vectorized.model)
   const { assignments, clusterTopics } = assignTopics(papers, vectorized, clustering, taxonomy, options.map)

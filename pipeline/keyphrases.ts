@@ -9,19 +9,109 @@ import type { Paper } from "./domain.ts"
 import { isStopWord, phraseKey } from "./text.ts"
 
 const require = createRequire(import.meta.url)
-interface TaggedWord { readonly token: string; readonly tag: string }
-interface BrillTagger { tag(words: ReadonlyArray<string>): { taggedWords: ReadonlyArray<TaggedWord> } }
+interface TaggedWord { token: string; tag: string }
+interface Sentence { readonly taggedWords: Array<TaggedWord> }
+interface Rule {
+  readonly predicate: { readonly name: string; readonly parameter1?: string }
+  apply(sentence: Sentence, position: number): void
+}
+interface BrillTagger {
+  tag(words: ReadonlyArray<string>): Sentence
+  readonly lexicon: { tagWord(word: string): ReadonlyArray<string> }
+  readonly ruleSet: { getRules(): ReadonlyArray<Rule> }
+}
 const brill: {
   Lexicon: new(language: string, defaultCategory: string, defaultCategoryCapitalized: string) => unknown
   RuleSet: new(language: string) => unknown
   BrillPOSTagger: new(lexicon: unknown, rules: unknown) => BrillTagger
 } = require("natural/lib/natural/brill_pos_tagger")
 
-let tagger: BrillTagger | undefined
-const getTagger = (): BrillTagger => {
+/** What the memoised tagger below can reproduce: rules that see the word and the previous word's tag ("DT") or word ("would"). */
+const isMemoisable = (rule: Rule): boolean => {
+  const { name, parameter1 } = rule.predicate
+  return ["CURRENT-WORD-IS-NUMBER", "CURRENT-WORD-IS-URL", "CURRENT-WORD-ENDS-WITH"].includes(name) ||
+    (name === "PREV-TAG" && parameter1 === "DT") || (name === "PREV-WORD-IS" && parameter1 === "would")
+}
+
+let tagger: { readonly brill: BrillTagger; readonly rules: ReadonlyArray<Rule>; readonly memoisable: boolean } | undefined
+const getTagger = () => {
   // The lexicon takes ~80 ms to load: only when keyphrases are asked for.
-  tagger ??= new brill.BrillPOSTagger(new brill.Lexicon("EN", "N", "NNP"), new brill.RuleSet("EN"))
+  if (tagger === undefined) {
+    const instance = new brill.BrillPOSTagger(new brill.Lexicon("EN", "N", "NNP"), new brill.RuleSet("EN"))
+    const rules = instance.ruleSet.getRules()
+    tagger = { brill: instance, rules, memoisable: rules.every(isMemoisable) }
+  }
   return tagger
+}
+
+/**
+ * Brill tags of a sentence, the same as natural's `BrillPOSTagger.tag`, memoised. natural's
+ * English rules (tr_from_posjs) look only at the word itself, the previous word ("would") and
+ * the previous word's final tag ("DT"), and the tagger applies them left to right: a word's tag
+ * is a function of (word, previous tag is DT, previous word is "would"). The profile of a 40k-paper
+ * run spent most of the keyphrase stage in the rule loop; a corpus repeats few distinct words.
+ */
+interface WordInfo {
+  /** Tag in each context: previous tag DT (+1), previous word "would" (+2). */
+  readonly tags: Array<string | undefined>
+  readonly lexiconTag: string
+  /** The word as a phrase spells it: capitalised words lower-cased, acronyms kept. */
+  readonly surface: string
+  readonly isStop: boolean
+  readonly hasLetter: boolean
+  readonly isWould: boolean
+}
+
+// One entry per distinct token, with everything the phrase finder asks of it: looked up once
+// per token instead of one lower-casing, stop-word lookup and regex test per use.
+const wordCache = new Map<string, WordInfo>()
+const infoOf = (token: string): WordInfo => {
+  let info = wordCache.get(token)
+  if (info === undefined) {
+    const lower = token.toLowerCase()
+    info = {
+      tags: [undefined, undefined, undefined, undefined],
+      lexiconTag: getTagger().brill.lexicon.tagWord(token)[0],
+      surface: /^[A-Z][a-z]/.test(token) ? lower : token,
+      isStop: isStopWord(lower),
+      hasLetter: /[A-Za-z]/.test(token),
+      isWould: lower === "would"
+    }
+    if (wordCache.size < 2_000_000) wordCache.set(token, info)
+  }
+  return info
+}
+
+const tagOf = (token: string, info: WordInfo, previousIsDt: boolean, previousIsWould: boolean): string => {
+  const slot = (previousIsDt ? 1 : 0) + (previousIsWould ? 2 : 0)
+  let tag = info.tags[slot]
+  if (tag === undefined) {
+    // A two-word sentence whose first word carries exactly the context the rules can see.
+    const sentence: Sentence = {
+      taggedWords: [{ token: previousIsWould ? "would" : "", tag: previousIsDt ? "DT" : "" }, { token, tag: info.lexiconTag }]
+    }
+    for (const rule of getTagger().rules) rule.apply(sentence, 1)
+    tag = sentence.taggedWords[1].tag
+    info.tags[slot] = tag
+  }
+  return tag
+}
+
+/** Tags of a sentence's tokens, as natural's Brill tagger gives them. */
+export const tagTokens = (tokens: ReadonlyArray<string>): Array<TaggedWord> => {
+  // A natural release with other kinds of rules: its own (slower) tagger, same output.
+  if (!getTagger().memoisable) return getTagger().brill.tag(tokens).taggedWords
+  const out: Array<TaggedWord> = []
+  let previousIsDt = false
+  let previousIsWould = false
+  for (const token of tokens) {
+    const info = infoOf(token)
+    const tag = tagOf(token, info, previousIsDt, previousIsWould)
+    out.push({ token, tag })
+    previousIsDt = tag === "DT"
+    previousIsWould = info.isWould
+  }
+  return out
 }
 
 export const KEYPHRASES_PER_PAPER = 10
@@ -39,28 +129,55 @@ export interface Candidate {
   readonly surface: string
 }
 
+/** phraseKey of each surface form seen: a corpus repeats its phrases ("language models") thousands of times. */
+const keyOfSurface = new Map<string, string>()
+
 /** Noun-phrase candidates of one text, in order of appearance. */
 export const candidatePhrases = (text: string): Array<Candidate> => {
+  if (!getTagger().memoisable) return candidatePhrasesOf(text, (tokens) => tagTokens(tokens).map(({ token, tag }) => ({ info: infoOf(token), token, tag })))
+  return candidatePhrasesOf(text, (tokens) => {
+    const out: Array<{ info: WordInfo; token: string; tag: string }> = []
+    let previousIsDt = false
+    let previousIsWould = false
+    for (const token of tokens) {
+      const info = infoOf(token)
+      const tag = tagOf(token, info, previousIsDt, previousIsWould)
+      out.push({ info, token, tag })
+      previousIsDt = tag === "DT"
+      previousIsWould = info.isWould
+    }
+    return out
+  })
+}
+
+type Tagged = { readonly info: WordInfo; readonly token: string; readonly tag: string }
+
+const candidatePhrasesOf = (text: string, tag: (tokens: ReadonlyArray<string>) => Array<Tagged>): Array<Candidate> => {
   const out: Array<Candidate> = []
-  const flush = (words: Array<TaggedWord>) => {
+  const flush = (words: Array<Tagged>) => {
     let start = 0
     let end = words.length
-    while (start < end && (isStopWord(words[start].token.toLowerCase()) || !/[a-z]/i.test(words[start].token))) start++
-    while (end > start && (isStopWord(words[end - 1].token.toLowerCase()) || !HEAD_TAGS.has(words[end - 1].tag))) end--
+    while (start < end && (words[start].info.isStop || !words[start].info.hasLetter)) start++
+    while (end > start && (words[end - 1].info.isStop || !HEAD_TAGS.has(words[end - 1].tag))) end--
     if (end <= start) return
     // Long runs keep their last words: English noun phrases put the head at the end.
-    const phraseWords = words.slice(Math.max(start, end - MAX_PHRASE_WORDS), end)
-    if (phraseWords.length === 1 && phraseWords[0].token.length < 3) return
-    const surface = phraseWords.map((word) => (/^[A-Z][a-z]/.test(word.token) ? word.token.toLowerCase() : word.token)).join(" ")
-    const key = phraseKey(surface)
+    const first = Math.max(start, end - MAX_PHRASE_WORDS)
+    if (end - first === 1 && words[first].token.length < 3) return
+    let surface = words[first].info.surface
+    for (let i = first + 1; i < end; i++) surface += ` ${words[i].info.surface}`
+    let key = keyOfSurface.get(surface)
+    if (key === undefined) {
+      key = phraseKey(surface)
+      if (keyOfSurface.size < 1_000_000) keyOfSurface.set(surface, key)
+    }
     if (key.length > 0) out.push({ key, surface })
   }
   for (const sentence of text.split(SENTENCE_END)) {
     const tokens = sentence.match(TOKEN) ?? []
     if (tokens.length === 0) continue
-    let run: Array<TaggedWord> = []
-    for (const word of getTagger().tag(tokens).taggedWords) {
-      if (PHRASE_TAGS.has(word.tag) && /[A-Za-z]/.test(word.token)) {
+    let run: Array<Tagged> = []
+    for (const word of tag(tokens)) {
+      if (PHRASE_TAGS.has(word.tag) && word.info.hasLetter) {
         run.push(word)
       } else {
         flush(run)
@@ -70,6 +187,19 @@ export const candidatePhrases = (text: string): Array<Candidate> => {
     flush(run)
   }
   return out
+}
+
+/** The surface form used most often in a paper; ties go to the alphabetically first, for determinism. */
+const mostUsed = (surfaces: Map<string, number>): string => {
+  let best = ""
+  let bestCount = -1
+  for (const [surface, count] of surfaces) {
+    if (count > bestCount || (count === bestCount && surface < best)) {
+      best = surface
+      bestCount = count
+    }
+  }
+  return best
 }
 
 export interface Keyphrase {
@@ -82,35 +212,58 @@ export interface Keyphrase {
  * phrase every paper uses ("large language models" on an LLM page) ranks below
  * the phrases that set a paper apart.
  */
-export const extractKeyphrases = (papers: ReadonlyArray<Paper>): Array<ReadonlyArray<Keyphrase>> => {
-  const perPaper = papers.map((paper) => {
-    const counts = new Map<string, { count: number; surfaces: Map<string, number> }>()
+export const extractKeyphrases = (papers: ReadonlyArray<Paper>, onProgress?: (done: number) => void): Array<ReadonlyArray<Keyphrase>> => {
+  // Each paper's candidates, reduced to parallel arrays as soon as it is read: a Map per paper
+  // (and one per phrase for its surface forms) kept for the whole corpus was most of this
+  // stage's garbage-collection time in the 40k profile.
+  const perPaper = papers.map((paper, index) => {
+    if (onProgress !== undefined && (index & 1023) === 1023) onProgress(index + 1)
+    // `uses` counts the first surface form until a second one appears; then `surfaces` counts them all.
+    const counts = new Map<string, { count: number; surface: string; uses: number; surfaces: Map<string, number> | undefined }>()
     const add = (candidates: Array<Candidate>, weight: number) => {
       for (const { key, surface } of candidates) {
-        const entry = counts.get(key) ?? { count: 0, surfaces: new Map<string, number>() }
+        const entry = counts.get(key)
+        if (entry === undefined) {
+          counts.set(key, { count: weight, surface, uses: 1, surfaces: undefined })
+          continue
+        }
         entry.count += weight
+        if (entry.surfaces === undefined) {
+          if (surface === entry.surface) {
+            entry.uses++
+            continue
+          }
+          entry.surfaces = new Map([[entry.surface, entry.uses]])
+        }
         entry.surfaces.set(surface, (entry.surfaces.get(surface) ?? 0) + 1)
-        counts.set(key, entry)
       }
     }
     add(candidatePhrases(paper.title), 2)
     add(candidatePhrases(paper.abstract), 1)
-    return counts
+    const keys: Array<string> = []
+    const weights: Array<number> = []
+    const phrases: Array<string> = []
+    for (const [key, entry] of counts) {
+      keys.push(key)
+      weights.push(entry.count)
+      phrases.push(entry.surfaces === undefined ? entry.surface : mostUsed(entry.surfaces))
+    }
+    return { keys, weights, phrases }
   })
   const documentFrequency = new Map<string, number>()
-  for (const counts of perPaper) {
-    for (const key of counts.keys()) documentFrequency.set(key, (documentFrequency.get(key) ?? 0) + 1)
+  for (const { keys } of perPaper) {
+    for (const key of keys) documentFrequency.set(key, (documentFrequency.get(key) ?? 0) + 1)
   }
   const n = papers.length
-  return perPaper.map((counts) => {
+  return perPaper.map(({ keys, weights, phrases }) => {
     const scored: Array<{ phrase: string; raw: number }> = []
-    for (const [key, { count, surfaces }] of counts) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
       const idf = Math.log((1 + n) / (1 + (documentFrequency.get(key) ?? 0))) + 1
-      const words = key.split(" ").length
-      const raw = (1 + Math.log(count)) * idf * (1 + 0.25 * (words - 1))
-      // The surface form used most often in this paper; ties go to the alphabetically first, for determinism.
-      const phrase = [...surfaces].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0][0]
-      scored.push({ phrase, raw })
+      let words = 1
+      for (let c = key.indexOf(" "); c >= 0; c = key.indexOf(" ", c + 1)) words++
+      const raw = (1 + Math.log(weights[i])) * idf * (1 + 0.25 * (words - 1))
+      scored.push({ phrase: phrases[i], raw })
     }
     scored.sort((a, b) => b.raw - a.raw || (a.phrase < b.phrase ? -1 : 1))
     const top = scored.slice(0, KEYPHRASES_PER_PAPER)

@@ -112,11 +112,19 @@ export const surfaceForms = (texts: Iterable<string>, wanted: ReadonlySet<string
     forms.set(surface, (forms.get(surface) ?? 0) + 1)
     counts.set(term, forms)
   }
+  // Bigram strings only where the first stem starts a wanted bigram: building one per word pair
+  // of the corpus was most of this function's time.
+  const firstStems = new Set<string>()
+  for (const term of wanted) {
+    const space = term.indexOf(" ")
+    if (space > 0) firstStems.add(term.slice(0, space))
+  }
   for (const text of texts) {
     for (const run of contentRuns(text)) {
       for (let i = 0; i < run.length; i++) {
-        see(stem(run[i]), run[i])
-        if (i + 1 < run.length) see(`${stem(run[i])} ${stem(run[i + 1])}`, `${run[i]} ${run[i + 1]}`)
+        const stemmed = stem(run[i])
+        see(stemmed, run[i])
+        if (i + 1 < run.length && firstStems.has(stemmed)) see(`${stemmed} ${stem(run[i + 1])}`, `${run[i]} ${run[i + 1]}`)
       }
     }
   }

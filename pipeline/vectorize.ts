@@ -5,7 +5,8 @@
  * typed arrays (CSR), so a large corpus costs its non-zeros, not rows × vocabulary.
  */
 import type { Paper } from "./domain.ts"
-import { terms } from "./text.ts"
+import { Growable, shared, TermIndex } from "./termIndex.ts"
+import { contentRuns, terms } from "./text.ts"
 
 export interface SparseRows {
   readonly rows: number
@@ -51,22 +52,6 @@ export const paperText = (paper: Paper): { readonly title: string; readonly abst
   abstract: paper.abstract
 })
 
-/** Term counts of one document as parallel arrays, terms interned in `intern`. */
-const countTerms = (termLists: ReadonlyArray<{ terms: ReadonlyArray<string>; weight: number }>, intern: Map<string, number>) => {
-  const counts = new Map<number, number>()
-  for (const { terms: list, weight } of termLists) {
-    for (const term of list) {
-      let id = intern.get(term)
-      if (id === undefined) {
-        id = intern.size
-        intern.set(term, id)
-      }
-      counts.set(id, (counts.get(id) ?? 0) + weight)
-    }
-  }
-  return counts
-}
-
 /** Build the sparse row of one document's weighted counts under a fitted model, L2-normalised. */
 const weightRow = (counts: Map<number, number>, columnOfId: (id: number) => number, idf: Float32Array): SparseVector => {
   const entries: Array<[number, number]> = []
@@ -89,43 +74,101 @@ export interface Vectorized {
   readonly matrix: SparseRows
 }
 
-export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOptions): Vectorized => {
-  const intern = new Map<string, number>()
-  const documentCounts = papers.map((paper) =>
-    countTerms([{ terms: terms(paper.title), weight: options.titleWeight }, { terms: terms(paper.abstract), weight: 1 }], intern)
-  )
-  const df = new Int32Array(intern.size)
-  for (const counts of documentCounts) for (const id of counts.keys()) df[id]++
+export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOptions, onProgress?: (done: number) => void): Vectorized => {
   const n = papers.length
-  const maxDf = Math.max(options.minDf, Math.floor(options.maxDf * n))
-  const kept: Array<[string, number]> = []
-  for (const [term, id] of intern) {
-    const frequency = df[id]
-    if (frequency <= maxDf && (frequency >= options.minDf || (frequency > 0 && options.keepTerms.has(term)))) kept.push([term, id])
+  const index = new TermIndex()
+  // Every paper's distinct term ids and weighted counts, concatenated (CSR over term ids).
+  const rawOffsets = new Int32Array(n + 1)
+  const rawIds = new Growable(new Int32Array(1 << 16))
+  const rawCounts = new Growable(new Float32Array(1 << 16))
+  let scratch = new Float64Array(1 << 16)
+  const touched = new Growable(new Int32Array(1024))
+  const bump = (id: number, weight: number) => {
+    if (id >= scratch.length) {
+      const next = new Float64Array(Math.max(id + 1, scratch.length * 2))
+      next.set(scratch)
+      scratch = next
+    }
+    if (scratch[id] === 0) touched.push(id)
+    scratch[id] += weight
   }
+  // The same terms, in the same order, as `terms()`: a unigram per content word, a bigram per
+  // pair of adjacent content words with different stems.
+  const addText = (text: string, weight: number) => {
+    for (const run of contentRuns(text)) {
+      let previous = -1
+      for (const word of run) {
+        const id = index.word(word)
+        bump(id, weight)
+        if (previous >= 0 && previous !== id) bump(index.pair(previous, id), weight)
+        previous = id
+      }
+    }
+  }
+  for (let r = 0; r < n; r++) {
+    touched.length = 0
+    addText(papers[r].title, options.titleWeight)
+    addText(papers[r].abstract, 1)
+    rawIds.ensure(rawIds.length + touched.length)
+    rawCounts.ensure(rawCounts.length + touched.length)
+    for (let t = 0; t < touched.length; t++) {
+      const id = touched.data[t]
+      rawIds.data[rawIds.length++] = id
+      rawCounts.data[rawCounts.length++] = scratch[id]
+      scratch[id] = 0
+    }
+    rawOffsets[r + 1] = rawIds.length
+    if (onProgress !== undefined && (r & 1023) === 1023) onProgress(r + 1)
+  }
+  const terms = index.size
+  const df = new Int32Array(terms)
+  for (let p = 0; p < rawIds.length; p++) df[rawIds.data[p]]++
+  const maxDf = Math.max(options.minDf, Math.floor(options.maxDf * n))
+  const keep = new Uint8Array(terms)
+  for (let id = 0; id < terms; id++) if (df[id] <= maxDf && df[id] >= options.minDf) keep[id] = 1
+  for (const term of options.keepTerms) {
+    const id = index.find(term)
+    if (id !== undefined && df[id] > 0 && df[id] <= maxDf) keep[id] = 1
+  }
+  const kept: Array<[string, number]> = []
+  for (let id = 0; id < terms; id++) if (keep[id] === 1) kept.push([index.term(id), id])
   kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-  const columnOfId = new Int32Array(intern.size).fill(-1)
+  const columnOfId = new Int32Array(terms).fill(-1)
   const vocabulary = kept.map(([term]) => term)
-  const documentFrequency = new Int32Array(kept.length)
-  const idf = new Float32Array(kept.length)
+  const cols = kept.length
+  const documentFrequency = new Int32Array(cols)
+  const idf = new Float32Array(cols)
   kept.forEach(([, id], column) => {
     columnOfId[id] = column
     documentFrequency[column] = df[id]
     idf[column] = Math.log((1 + n) / (1 + df[id])) + 1
   })
-  const rows = documentCounts.map((counts) => weightRow(counts, (id) => columnOfId[id], idf))
+  // Rows in column order, written over the raw arrays (a row never has more columns than ids).
+  const ids = rawIds.data
+  const counts = rawCounts.data
   const offsets = new Int32Array(n + 1)
-  rows.forEach((row, r) => (offsets[r + 1] = offsets[r] + row.indices.length))
-  const indices = new Int32Array(offsets[n])
-  const values = new Float32Array(offsets[n])
-  rows.forEach((row, r) => {
-    indices.set(row.indices, offsets[r])
-    values.set(row.values, offsets[r])
-  })
+  const weight = new Float64Array(cols)
+  let written = 0
+  for (let r = 0; r < n; r++) {
+    const start = written
+    for (let p = rawOffsets[r], end = rawOffsets[r + 1]; p < end; p++) {
+      const column = columnOfId[ids[p]]
+      if (column < 0) continue
+      weight[column] = (1 + Math.log(counts[p])) * idf[column]
+      ids[written++] = column
+    }
+    const row = ids.subarray(start, written)
+    row.sort()
+    let norm = 0
+    for (let p = start; p < written; p++) norm += weight[ids[p]] * weight[ids[p]]
+    norm = Math.sqrt(norm) || 1
+    for (let p = start; p < written; p++) counts[p] = weight[ids[p]] / norm
+    offsets[r + 1] = written
+  }
   const columnOf = new Map(vocabulary.map((term, column) => [term, column]))
   return {
     model: { vocabulary, columnOf, idf, documentFrequency, documents: n },
-    matrix: { rows: n, cols: vocabulary.length, offsets, indices, values }
+    matrix: { rows: n, cols, offsets: shared(offsets), indices: shared(ids.subarray(0, written)), values: shared(counts.subarray(0, written)) }
   }
 }
 

@@ -47,7 +47,8 @@ const parseInputs = Effect.fn("run.parseInputs")(function*(files: ReadonlyArray<
   let skipped = 0
   for (const file of files) {
     const result = yield* parseFile(file, options)
-    papers.push(...result.papers)
+    // A loop, not push(...papers): spreading 100,000+ arguments overflows the call stack.
+    for (const paper of result.papers) papers.push(paper)
     skipped += result.skippedLines
     const skipNote = result.skippedLines > 0 ? `, ${result.skippedLines} bad lines skipped` : ""
     progress.stage("parse", `${result.papers.length} papers from ${displayPath(file)} (${result.format}${skipNote})`, result.papers.length)

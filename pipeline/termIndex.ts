@@ -1,0 +1,154 @@
+/**
+ * The corpus's terms as integer ids for vectorize.ts: typed-array building blocks that
+ * keep a million papers' term counts out of per-paper Maps and per-bigram strings.
+ */
+import { stem } from "./text.ts"
+
+/**
+ * A copy in shared memory: k-means hands the rows to a worker thread (clusterAssign.ts), which
+ * would otherwise need its own copy of the largest arrays of a run.
+ */
+export const shared = <T extends Int32Array | Float32Array>(array: T): T => {
+  const out = new (array.constructor as new(buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength))
+  out.set(array)
+  return out
+}
+
+/** An Int32Array / Float32Array that doubles when full. */
+export class Growable<T extends Int32Array | Float32Array | Float64Array> {
+  length = 0
+  data: T
+  constructor(data: T) {
+    this.data = data
+  }
+  ensure(size: number) {
+    if (size <= this.data.length) return
+    let capacity = this.data.length * 2
+    while (capacity < size) capacity *= 2
+    const next = new (this.data.constructor as new(length: number) => T)(capacity)
+    next.set(this.data)
+    this.data = next
+  }
+  push(value: number) {
+    if (this.length === this.data.length) this.ensure(this.length + 1)
+    this.data[this.length++] = value
+  }
+}
+
+/**
+ * (stem id, stem id) → bigram id, open addressing over typed arrays: a Map keyed by a
+ * number above 2^31 boxes and hashes a heap number per lookup (30% of vectorize's profile).
+ */
+class PairTable {
+  private mask = (1 << 16) - 1
+  private size = 0
+  private firsts = new Int32Array(1 << 16).fill(-1)
+  private seconds = new Int32Array(1 << 16)
+  private ids = new Int32Array(1 << 16)
+
+  private slot(a: number, b: number): number {
+    let slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) & this.mask
+    while (this.firsts[slot] !== -1 && (this.firsts[slot] !== a || this.seconds[slot] !== b)) slot = (slot + 1) & this.mask
+    return slot
+  }
+
+  get(a: number, b: number): number {
+    const slot = this.slot(a, b)
+    return this.firsts[slot] === -1 ? -1 : this.ids[slot]
+  }
+
+  set(a: number, b: number, id: number) {
+    if ((this.size + 1) * 2 > this.mask) this.grow()
+    const slot = this.slot(a, b)
+    if (this.firsts[slot] === -1) this.size++
+    this.firsts[slot] = a
+    this.seconds[slot] = b
+    this.ids[slot] = id
+  }
+
+  private grow() {
+    const { firsts, seconds, ids } = this
+    const capacity = firsts.length * 2
+    this.mask = capacity - 1
+    this.firsts = new Int32Array(capacity).fill(-1)
+    this.seconds = new Int32Array(capacity)
+    this.ids = new Int32Array(capacity)
+    for (let slot = 0; slot < firsts.length; slot++) {
+      if (firsts[slot] === -1) continue
+      const next = this.slot(firsts[slot], seconds[slot])
+      this.firsts[next] = firsts[slot]
+      this.seconds[next] = seconds[slot]
+      this.ids[next] = ids[slot]
+    }
+  }
+}
+
+/**
+ * The corpus's terms as integer ids: a word maps to its stem's id once, a bigram is
+ * looked up by its two stem ids. The 40k-paper profile spent its vectorize time
+ * building, hashing and collecting a string per bigram and a Map per paper.
+ */
+export class TermIndex {
+  /** Lower-case word → id of its stem (a unigram term). */
+  private readonly wordId = new Map<string, number>()
+  private readonly stemId = new Map<string, number>()
+  private readonly pairs = new PairTable()
+  /** Per term id: the stem (unigram) or the first stem's id (bigram, with `second`). */
+  readonly stems: Array<string> = []
+  readonly first = new Growable(new Int32Array(1024))
+  readonly second = new Growable(new Int32Array(1024))
+
+  get size() {
+    return this.first.length
+  }
+
+  private add(first: number, second: number, stemmed: string) {
+    const id = this.first.length
+    this.first.push(first)
+    this.second.push(second)
+    this.stems.push(stemmed)
+    return id
+  }
+
+  word(word: string): number {
+    let id = this.wordId.get(word)
+    if (id === undefined) {
+      const stemmed = stem(word)
+      id = this.stemId.get(stemmed)
+      if (id === undefined) {
+        id = this.add(-1, -1, stemmed)
+        this.stemId.set(stemmed, id)
+      }
+      this.wordId.set(word, id)
+    }
+    return id
+  }
+
+  pair(a: number, b: number): number {
+    let id = this.pairs.get(a, b)
+    if (id < 0) {
+      id = this.add(a, b, "")
+      this.pairs.set(a, b, id)
+    }
+    return id
+  }
+
+  /** The term's text as `terms()` spells it: "diffus" or "diffus model". */
+  term(id: number): string {
+    const a = this.first.data[id]
+    return a < 0 ? this.stems[id] : `${this.stems[a]} ${this.stems[this.second.data[id]]}`
+  }
+
+  /** Id of a term spelled as `terms()` does, if the corpus has it. */
+  find(term: string): number | undefined {
+    const parts = term.split(" ")
+    if (parts.length === 1) return this.stemId.get(parts[0])
+    if (parts.length !== 2) return undefined
+    const a = this.stemId.get(parts[0])
+    const b = this.stemId.get(parts[1])
+    if (a === undefined || b === undefined) return undefined
+    const id = this.pairs.get(a, b)
+    return id < 0 ? undefined : id
+  }
+}
+

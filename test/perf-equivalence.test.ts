@@ -1,0 +1,73 @@
+/**
+ * The speed-ups of keyphrases, vectorize and cluster must not change a result: the memoised
+ * tagger against natural's own, the worker-thread assignment against the single-thread one.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { createRequire } from "node:module"
+import { kMeans } from "../pipeline/cluster.ts"
+import { tagTokens } from "../pipeline/keyphrases.ts"
+import { seededRandom } from "../pipeline/random.ts"
+import type { SparseRows } from "../pipeline/vectorize.ts"
+import { samplePapers } from "./fixtures-helpers.ts"
+
+const require = createRequire(import.meta.url)
+const brill = require("natural/lib/natural/brill_pos_tagger")
+
+/** Unit rows over a Zipf-like vocabulary around a few topics: enough non-zeros (≥ 1M) to start the worker. */
+const syntheticMatrix = (rows: number, perRow: number, cols: number): SparseRows => {
+  const random = seededRandom(5)
+  const offsets = new Int32Array(rows + 1)
+  const indices = new Int32Array(rows * perRow)
+  const values = new Float32Array(rows * perRow)
+  for (let r = 0; r < rows; r++) {
+    const topic = r % 12
+    const columns = new Set<number>()
+    while (columns.size < perRow) {
+      const rank = Math.floor(cols * random() ** 3)
+      columns.add(random() < 0.5 ? (rank + topic * 997) % cols : rank)
+    }
+    const sorted = [...columns].sort((a, b) => a - b)
+    let norm = 0
+    const weights = sorted.map(() => {
+      const w = 0.2 + random()
+      norm += w * w
+      return w
+    })
+    sorted.forEach((column, i) => {
+      indices[r * perRow + i] = column
+      values[r * perRow + i] = weights[i] / Math.sqrt(norm)
+    })
+    offsets[r + 1] = (r + 1) * perRow
+  }
+  return { rows, cols, offsets, indices, values }
+}
+
+describe("speed-ups keep the results", () => {
+  it.effect("tags every sentence of the sample as natural's Brill tagger does", () =>
+    Effect.gen(function*() {
+      const tagger = new brill.BrillPOSTagger(new brill.Lexicon("EN", "N", "NNP"), new brill.RuleSet("EN"))
+      let sentences = 0
+      for (const paper of samplePapers()) {
+        for (const sentence of `${paper.title}. ${paper.abstract} It would work. The used data.`.split(/(?<=[.!?])\s+/)) {
+          const tokens = sentence.match(/[A-Za-z0-9][A-Za-z0-9'-]*[A-Za-z0-9]|[A-Za-z0-9]|[^\sA-Za-z0-9]/g) ?? []
+          if (tokens.length === 0) continue
+          const expected = tagger.tag(tokens).taggedWords.map((word: { tag: string }) => word.tag)
+          assert.deepStrictEqual(tagTokens(tokens).map((word) => word.tag), expected, sentence)
+          sentences++
+        }
+      }
+      assert.isAbove(sentences, 500)
+    }))
+
+  it.effect("labels a million non-zeros the same on one thread and on two", () =>
+    Effect.gen(function*() {
+      const matrix = syntheticMatrix(12_000, 90, 20_000)
+      const options = { k: 12, seed: 42, maxIterations: 6, initSample: 2_000, restarts: 1 }
+      const single = kMeans(matrix, { ...options, worker: false })
+      const threaded = kMeans(matrix, { ...options, worker: true })
+      assert.strictEqual(threaded.iterations, single.iterations)
+      assert.deepStrictEqual(Array.from(threaded.labels), Array.from(single.labels))
+      assert.deepStrictEqual(Array.from(threaded.centroids), Array.from(single.centroids))
+    }), 60_000)
+})
