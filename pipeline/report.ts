@@ -12,6 +12,7 @@ import { UsageError } from "./domain.ts"
 import { loadReportData } from "./reportData.ts"
 import { renderReportHtml } from "./reportHtml.ts"
 import { REPORTS } from "./reportQueries.ts"
+import { quoteLiteral } from "./sql.ts"
 import { Store } from "./store.ts"
 
 /** A cell that a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice). */
@@ -26,7 +27,6 @@ export const toCsv = (columns: ReadonlyArray<string>, rows: ReadonlyArray<Record
     cast: { number: (value) => String(value) }
   })
 
-export const quoteLiteral = (value: string): string => `'${value.replaceAll("'", "''")}'`
 
 export interface WrittenReports {
   readonly directory: string

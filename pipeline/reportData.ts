@@ -8,15 +8,15 @@ import { Effect } from "effect"
 import type { HtmlReportData, HtmlTrend } from "./reportHtml.ts"
 import { reportQuery } from "./reportQueries.ts"
 import { Store } from "./store.ts"
+import { quoteLiteral } from "./sql.ts"
 
-const literal = (value: string) => `'${value.replaceAll("'", "''")}'`
 const splitList = (value: unknown, separator: string): Array<string> =>
   typeof value === "string" && value.length > 0 ? value.split(separator) : []
 
 /** Primary papers per node (rolled up) of one run. */
 const topicCounts = Effect.fnUntraced(function*(runId: string) {
   const store = yield* Store
-  const rows = yield* store.query(reportQuery("topics.csv").replaceAll("$run", literal(runId)))
+  const rows = yield* store.query(reportQuery("topics.csv").replaceAll("$run", quoteLiteral(runId)))
   return new Map(rows.rows.map((row) => [String(row.node_id), Number(row.papers)]))
 })
 
@@ -24,11 +24,11 @@ const trendAgainstEarlierRun = Effect.fnUntraced(function*(runId: string) {
   const store = yield* Store
   const earlier = yield* store.query(`
     select e.run_id, e.inputs from runs r join runs e on e.finished_at < r.finished_at and e.kind = 'run' and e.inputs <> r.inputs
-    where r.run_id = ${literal(runId)} order by e.finished_at desc limit 1`)
+    where r.run_id = ${quoteLiteral(runId)} order by e.finished_at desc limit 1`)
   if (earlier.rows.length === 0) return null
   const previousRunId = String(earlier.rows[0].run_id)
   const [now, before] = [yield* topicCounts(runId), yield* topicCounts(previousRunId)]
-  const labels = yield* store.query(`select node_id, label from taxonomy_nodes where run_id = ${literal(runId)} order by position`)
+  const labels = yield* store.query(`select node_id, label from taxonomy_nodes where run_id = ${quoteLiteral(runId)} order by position`)
   const rows = labels.rows.map((row) => {
     const nodeId = String(row.node_id)
     const current = now.get(nodeId) ?? 0
@@ -40,7 +40,7 @@ const trendAgainstEarlierRun = Effect.fnUntraced(function*(runId: string) {
 
 export const loadReportData = Effect.fn("report.loadData")(function*(runId: string) {
   const store = yield* Store
-  const run = literal(runId)
+  const run = quoteLiteral(runId)
   const [header] = (yield* store.query(`select run_id, kind, parent_run_id, inputs, started_at, paper_count, taxonomy_path, params,
       (select count(*) from clusters c where c.run_id = runs.run_id)::integer as clusters from runs where run_id = ${run}`)).rows
   const counts = new Map((yield* store.query(reportQuery("topics.csv").replaceAll("$run", run))).rows.map((row) => [String(row.node_id), row]))

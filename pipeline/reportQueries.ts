@@ -9,16 +9,7 @@ export const REPORTS: ReadonlyArray<{ file: string; columns: ReadonlyArray<strin
   {
     file: "topics.csv",
     columns: ["node_id", "path", "label", "depth", "papers", "papers_any", "share"],
-    sql: `with nodes as (select * from taxonomy_nodes where run_id = $run),
-      topics as (select pt.paper_id, pt.rank, n.path from paper_topics pt join nodes n on n.node_id = pt.node_id where pt.run_id = $run),
-      total as (select count(distinct paper_id) as papers from topics)
-      select nodes.node_id, nodes.path, nodes.label, nodes.depth,
-        count(distinct topics.paper_id) filter (where topics.rank = 1)::integer as papers,
-        count(distinct topics.paper_id)::integer as papers_any,
-        round(coalesce(count(distinct topics.paper_id) filter (where topics.rank = 1) / nullif(any_value(total.papers), 0), 0), 4) as share
-      from nodes cross join total
-      left join topics on topics.path = nodes.path or starts_with(topics.path, nodes.path || '/')
-      group by nodes.node_id, nodes.path, nodes.label, nodes.depth, nodes.position order by nodes.position`
+    sql: `select node_id, path, label, depth, papers, papers_any, share from run_topic_counts where run_id = $run order by position`
   },
   {
     file: "papers.csv",

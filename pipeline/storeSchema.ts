@@ -26,18 +26,20 @@ export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
     left join taxonomy_nodes n on n.run_id = pt.run_id and n.node_id = pt.node_id
     left join run_papers rp on rp.run_id = pt.run_id and rp.paper_id = pt.paper_id`,
   // A node counts the papers of its whole subtree: primary ones, and those at any rank (each paper once).
-  `create or replace view topic_counts as
-    with nodes as (select n.* from taxonomy_nodes n join latest_run lr on n.run_id = lr.run_id),
-    topics as (
-      select pt.paper_id, pt.rank, n.path from paper_topics pt join latest_run lr on pt.run_id = lr.run_id
-      join nodes n on n.node_id = pt.node_id),
-    total as (select count(distinct paper_id) as papers from topics)
-    select nodes.node_id, nodes.path, nodes.label, nodes.depth, nodes.parent_id,
+  `create or replace view run_topic_counts as
+    with topics as (
+      select pt.run_id, pt.paper_id, pt.rank, n.path from paper_topics pt
+      join taxonomy_nodes n on n.run_id = pt.run_id and n.node_id = pt.node_id),
+    totals as (select run_id, count(distinct paper_id) as papers from topics group by run_id)
+    select nodes.run_id, nodes.node_id, nodes.path, nodes.label, nodes.depth, nodes.parent_id, nodes.position,
       count(distinct topics.paper_id) filter (where topics.rank = 1)::integer as papers,
       count(distinct topics.paper_id)::integer as papers_any,
-      round(coalesce(count(distinct topics.paper_id) filter (where topics.rank = 1) / nullif(any_value(total.papers), 0), 0), 4) as share
-    from nodes cross join total
-    left join topics on topics.path = nodes.path or starts_with(topics.path, nodes.path || '/')
-    group by nodes.node_id, nodes.path, nodes.label, nodes.depth, nodes.parent_id, nodes.position
-    order by nodes.position`
+      round(coalesce(count(distinct topics.paper_id) filter (where topics.rank = 1) / nullif(any_value(totals.papers), 0), 0), 4) as share
+    from taxonomy_nodes nodes
+    left join totals on totals.run_id = nodes.run_id
+    left join topics on topics.run_id = nodes.run_id and (topics.path = nodes.path or starts_with(topics.path, nodes.path || '/'))
+    group by nodes.run_id, nodes.node_id, nodes.path, nodes.label, nodes.depth, nodes.parent_id, nodes.position`,
+  `create or replace view topic_counts as
+    select c.node_id, c.path, c.label, c.depth, c.parent_id, c.papers, c.papers_any, c.share
+    from run_topic_counts c join latest_run lr on c.run_id = lr.run_id order by c.position`
 ]

@@ -9,6 +9,7 @@ import type { Keyphrase } from "./keyphrases.ts"
 import type { Projection } from "./project.ts"
 import type { ClusterSummary } from "./runRecord.ts"
 import type { SparseRows, Vectorized } from "./vectorize.ts"
+import { quoteLiteral } from "./sql.ts"
 
 export const VECTOR_SCHEMA: ReadonlyArray<string> = [
   `create table if not exists vocabulary (run_id varchar not null, column_id integer not null, term varchar not null, document_frequency integer not null, idf float not null)`,
@@ -54,18 +55,17 @@ export interface StoredRun {
 const rowsOf = async (connection: DuckDBConnection, sql: string) =>
   (await connection.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, unknown>>
 
-const literal = (value: string) => `'${value.replaceAll("'", "''")}'`
 
 export const loadStoredRun = async (connection: DuckDBConnection, runId: string): Promise<StoredRun> => {
-  const [run] = await rowsOf(connection, `select run_id, inputs, params from runs where run_id = ${literal(runId)}`)
+  const [run] = await rowsOf(connection, `select run_id, inputs, params from runs where run_id = ${quoteLiteral(runId)}`)
   const params = JSON.parse(String(run.params)) as Record<string, unknown>
   const vectorsRunId = typeof params.vectors_from === "string" ? params.vectors_from : runId
-  const vocabulary = await rowsOf(connection, `select term, document_frequency, idf from vocabulary where run_id = ${literal(vectorsRunId)} order by column_id`)
+  const vocabulary = await rowsOf(connection, `select term, document_frequency, idf from vocabulary where run_id = ${quoteLiteral(vectorsRunId)} order by column_id`)
   const vectors = await rowsOf(connection, `
     select v.paper_id, v.columns, v.weights, p.arxiv_id, p.title, p.abstract, p.authors, p.published, p.categories, p.source_format, rp.cluster_id, rp.x, rp.y
     from paper_vectors v join papers p on p.paper_id = v.paper_id
-    join run_papers rp on rp.run_id = ${literal(runId)} and rp.paper_id = v.paper_id
-    where v.run_id = ${literal(vectorsRunId)} order by v.position`)
+    join run_papers rp on rp.run_id = ${quoteLiteral(runId)} and rp.paper_id = v.paper_id
+    where v.run_id = ${quoteLiteral(vectorsRunId)} order by v.position`)
   const offsets = new Int32Array(vectors.length + 1)
   vectors.forEach((row, r) => (offsets[r + 1] = offsets[r] + (row.columns as Array<number>).length))
   const indices = new Int32Array(offsets[vectors.length])
@@ -90,10 +90,10 @@ export const loadStoredRun = async (connection: DuckDBConnection, runId: string)
   }))
   const position = new Map(papers.map((paper, index) => [paper.paperId, index]))
   const keyphrases: Array<Array<Keyphrase>> = papers.map(() => [])
-  for (const row of await rowsOf(connection, `select paper_id, phrase, score from keyphrases where run_id = ${literal(runId)} order by paper_id, rank`)) {
+  for (const row of await rowsOf(connection, `select paper_id, phrase, score from keyphrases where run_id = ${quoteLiteral(runId)} order by paper_id, rank`)) {
     keyphrases[position.get(String(row.paper_id)) ?? -1]?.push({ phrase: String(row.phrase), score: Number(row.score) })
   }
-  const clusters = (await rowsOf(connection, `select cluster_id, size, label, top_terms from clusters where run_id = ${literal(runId)} order by cluster_id`))
+  const clusters = (await rowsOf(connection, `select cluster_id, size, label, top_terms from clusters where run_id = ${quoteLiteral(runId)} order by cluster_id`))
     .map((row): ClusterSummary => ({
       clusterId: Number(row.cluster_id),
       size: Number(row.size),

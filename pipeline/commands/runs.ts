@@ -5,7 +5,7 @@ import { resolve } from "node:path"
 import { Effect } from "effect"
 import { Flag } from "effect/cli"
 import { DatabaseError, UsageError } from "../domain.ts"
-import { quoteLiteral } from "../report.ts"
+import { quoteLiteral } from "../sql.ts"
 import { Store } from "../store.ts"
 
 export const runFlag = Flag.String("run").pipe(Flag.withDescription("Run id, or latest"), Flag.withDefault("latest"))
