@@ -99,15 +99,22 @@ const withBrowser = <A>(use: (browser: Browser, dir: string) => Promise<A>) =>
     }
   })
 
+/** Render a report into `dir` and open it in a fresh page that records errors and requests. */
+const openReport = async (browser: Browser, dir: string, data: HtmlReportData) => {
+  const file = join(dir, "index.html")
+  writeFileSync(file, renderReportHtml(data))
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
+  const watched = watch(page)
+  const started = Date.now()
+  await page.goto(pathToFileURL(file).href, { waitUntil: "load" })
+  return { file, page, watched, loadMs: Date.now() - started }
+}
+
 describe("report in a browser", () => {
   it.effect.skipIf(!available && !inCi)("draws the bars, the tree and the map of the sample run, with no error and no request", () =>
     withBrowser(async (browser, dir) => {
       const data = reportData()
-      const file = join(dir, "index.html")
-      writeFileSync(file, renderReportHtml(data))
-      const page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
-      const watched = watch(page)
-      await page.goto(pathToFileURL(file).href, { waitUntil: "load" })
+      const { file, page, watched } = await openReport(browser, dir, data)
 
       const topicsWithPapers = new Set(data.papers.map((paper) => paper.topic)).size
       assert.strictEqual(await page.locator("svg.bars rect.bar").count(), topicsWithPapers)
@@ -161,13 +168,7 @@ describe("report in a browser", () => {
   it.effect.skipIf(!available && !inCi)("opens a 40,000-paper report quickly with a 3,000-dot map", () =>
     withBrowser(async (browser, dir) => {
       const data = largeData()
-      const file = join(dir, "index.html")
-      writeFileSync(file, renderReportHtml(data))
-      const page = await browser.newPage({ viewport: { width: 1366, height: 900 } })
-      const watched = watch(page)
-      const started = Date.now()
-      await page.goto(pathToFileURL(file).href, { waitUntil: "load" })
-      const loaded = Date.now() - started
+      const { file, loadMs: loaded, page, watched } = await openReport(browser, dir, data)
       assert.strictEqual(await page.locator("svg.map circle.pt").count(), 3_000)
       assert.strictEqual(await page.locator("details.topic").count(), new Set(data.papers.map((paper) => paper.topic)).size)
       assert.isBelow(loaded, 15_000, `load took ${loaded} ms`)
