@@ -45,9 +45,6 @@ const dotAt = (matrix: SparseRows, row: number, centroids: Float32Array, base: n
   return sum
 }
 
-const addRow = (matrix: SparseRows, row: number, target: Float32Array) => {
-  for (let p = matrix.offsets[row], end = matrix.offsets[row + 1]; p < end; p++) target[matrix.indices[p]] += matrix.values[p]
-}
 
 const normalize = (vector: Float32Array) => {
   let norm = 0
@@ -65,7 +62,7 @@ const kMeansPlusPlus = (matrix: SparseRows, k: number, random: Random, sampleSiz
   let chosen = sample[Math.floor(random() * sample.length)]
   for (let c = 0; c < k; c++) {
     const centre = centroidRow(centroids, cols, c)
-    addRow(matrix, chosen, centre)
+    addRowAt(matrix, chosen, centroids, c * cols)
     let total = 0
     for (let s = 0; s < sample.length; s++) {
       const distance = 1 - dotDense(matrix, sample[s], centre)
@@ -142,7 +139,7 @@ const lloyd = (
         let worst = 0
         for (let r = 1; r < rows; r++) if (best[r] < best[worst]) worst = r
         best[worst] = Infinity
-        addRow(matrix, worst, centroidRow(next, cols, c))
+        addRowAt(matrix, worst, next, c * cols)
         changed++
       }
       normalize(centroidRow(next, cols, c))
