@@ -8,7 +8,7 @@ import { UNASSIGNED } from "./domain.ts"
 import { chooseK, type KChoice, kMeans, type Clustering } from "./cluster.ts"
 import { extractKeyphrases, type Keyphrase } from "./keyphrases.ts"
 import { type Projection, projectPapers } from "./project.ts"
-import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeTermWeights, nodeText } from "./map.ts"
+import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeTermWeights, nodeText, termOccurrences } from "./map.ts"
 import { stageProgress } from "./progress.ts"
 import type { ClusterSummary } from "./runRecord.ts"
 import { phraseKey, surfaceForms, terms } from "./text.ts"
@@ -114,15 +114,15 @@ export const assignTopics = (
     }
     return weights
   }
-  const assignments = mapping.papers.map((assignment) => ({
-    paperIndex: assignment.paperIndex,
-    topics: assignment.topics.map((topic) =>
-      topic.nodeId === UNASSIGNED ? topic : {
-        ...topic,
-        evidence: evidenceFor(papers[assignment.paperIndex].title, papers[assignment.paperIndex].abstract, termsOf(topic.nodeId))
-      }
-    )
-  }))
+  const assignments = mapping.papers.map((assignment) => {
+    if (assignment.topics[0].nodeId === UNASSIGNED) return assignment
+    const paper = papers[assignment.paperIndex]
+    const occurrences = termOccurrences(paper.title, paper.abstract)
+    return {
+      paperIndex: assignment.paperIndex,
+      topics: assignment.topics.map((topic) => ({ ...topic, evidence: evidenceFor(occurrences, termsOf(topic.nodeId)) }))
+    }
+  })
   return { assignments, clusterTopics: mapping.clusters }
 }
 

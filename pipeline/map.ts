@@ -175,11 +175,7 @@ export const mapToTaxonomy = (input: MappingInput, options: MapOptions = DEFAULT
 
 const round4 = (value: number): number => Math.round(value * 10_000) / 10_000
 
-/**
- * Evidence for one paper and node: the paper's terms that the node's own text
- * shares, strongest first, in the words the paper used ("diffusion models").
- */
-interface TermOccurrence {
+export interface TermOccurrence {
   readonly term: string
   readonly surface: string
   readonly boost: number
@@ -187,12 +183,10 @@ interface TermOccurrence {
 
 /**
  * The stemmed unigrams and bigrams of a paper with the words it used and their
- * weight (title ×2, bigram ×1.5). Remembered for the last paper: its topics ask
- * for evidence one after another, and tokenizing is most of the cost.
+ * weight (title ×2, bigram ×1.5). Computed once per paper and shared by the
+ * evidence of all its topics: tokenizing is most of the cost of evidence.
  */
-let lastOccurrences: { readonly title: string; readonly abstract: string; readonly list: ReadonlyArray<TermOccurrence> } | undefined
-const occurrencesOf = (title: string, abstract: string): ReadonlyArray<TermOccurrence> => {
-  if (lastOccurrences?.title === title && lastOccurrences.abstract === abstract) return lastOccurrences.list
+export const termOccurrences = (title: string, abstract: string): ReadonlyArray<TermOccurrence> => {
   const list: Array<TermOccurrence> = []
   for (const [text, boost] of [[title, 2], [abstract, 1]] as const) {
     for (const run of contentRuns(text)) {
@@ -203,19 +197,21 @@ const occurrencesOf = (title: string, abstract: string): ReadonlyArray<TermOccur
       }
     }
   }
-  lastOccurrences = { title, abstract, list }
   return list
 }
 
+/**
+ * Evidence for one paper and node: the paper's terms that the node's own text
+ * shares, strongest first, in the words the paper used ("diffusion models").
+ */
 export const evidenceFor = (
-  title: string,
-  abstract: string,
+  occurrences: ReadonlyArray<TermOccurrence>,
   nodeTerms: ReadonlyMap<string, number>,
   limit = 6
 ): Array<string> => {
   const surfaceOf = new Map<string, string>()
   const weight = new Map<string, number>()
-  for (const { boost, surface, term } of occurrencesOf(title, abstract)) {
+  for (const { boost, surface, term } of occurrences) {
     const nodeWeight = nodeTerms.get(term)
     if (nodeWeight === undefined) continue
     if (!surfaceOf.has(term)) surfaceOf.set(term, surface)

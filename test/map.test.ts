@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { classify, DEFAULT_CLASSIFY } from "../pipeline/classify.ts"
 import { UNASSIGNED } from "../pipeline/domain.ts"
-import { evidenceFor } from "../pipeline/map.ts"
+import { evidenceFor, termOccurrences } from "../pipeline/map.ts"
 import { mlTaxonomy, paperNamed, samplePapers } from "./fixtures-helpers.ts"
 
 describe("map", () => {
@@ -57,7 +57,7 @@ describe("map", () => {
 
   it.effect("evidence names the shared words as the paper wrote them", () =>
     Effect.gen(function*() {
-      const evidence = evidenceFor("Diffusion Models for Video", "We train video diffusion models.", new Map([["diffus model", 1], ["video", 0.5], ["diffus", 0.4]]))
+      const evidence = evidenceFor(termOccurrences("Diffusion Models for Video", "We train video diffusion models."), new Map([["diffus model", 1], ["video", 0.5], ["diffus", 0.4]]))
       assert.deepStrictEqual(evidence, ["diffusion models", "video"])
     }))
 
