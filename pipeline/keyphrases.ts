@@ -97,22 +97,27 @@ const tagOf = (token: string, info: WordInfo, previousIsDt: boolean, previousIsW
   return tag
 }
 
-/** Tags of a sentence's tokens, as natural's Brill tagger gives them. */
-export const tagTokens = (tokens: ReadonlyArray<string>): Array<TaggedWord> => {
+type Tagged = { readonly info: WordInfo; readonly token: string; readonly tag: string }
+
+/** Tags of a sentence's tokens, as natural's Brill tagger gives them, with each word's cached facts. */
+const tagWithInfo = (tokens: ReadonlyArray<string>): Array<Tagged> => {
   // A natural release with other kinds of rules: its own (slower) tagger, same output.
-  if (!getTagger().memoisable) return getTagger().brill.tag(tokens).taggedWords
-  const out: Array<TaggedWord> = []
+  if (!getTagger().memoisable) return getTagger().brill.tag(tokens).taggedWords.map(({ tag, token }) => ({ info: infoOf(token), token, tag }))
+  const out: Array<Tagged> = []
   let previousIsDt = false
   let previousIsWould = false
   for (const token of tokens) {
     const info = infoOf(token)
     const tag = tagOf(token, info, previousIsDt, previousIsWould)
-    out.push({ token, tag })
+    out.push({ info, token, tag })
     previousIsDt = tag === "DT"
     previousIsWould = info.isWould
   }
   return out
 }
+
+/** Tags of a sentence's tokens, as natural's Brill tagger gives them. */
+export const tagTokens = (tokens: ReadonlyArray<string>): Array<TaggedWord> => tagWithInfo(tokens).map(({ tag, token }) => ({ token, tag }))
 
 export const KEYPHRASES_PER_PAPER = 10
 const MAX_PHRASE_WORDS = 4
@@ -134,25 +139,6 @@ const keyOfSurface = new Map<string, string>()
 
 /** Noun-phrase candidates of one text, in order of appearance. */
 export const candidatePhrases = (text: string): Array<Candidate> => {
-  if (!getTagger().memoisable) return candidatePhrasesOf(text, (tokens) => tagTokens(tokens).map(({ token, tag }) => ({ info: infoOf(token), token, tag })))
-  return candidatePhrasesOf(text, (tokens) => {
-    const out: Array<{ info: WordInfo; token: string; tag: string }> = []
-    let previousIsDt = false
-    let previousIsWould = false
-    for (const token of tokens) {
-      const info = infoOf(token)
-      const tag = tagOf(token, info, previousIsDt, previousIsWould)
-      out.push({ info, token, tag })
-      previousIsDt = tag === "DT"
-      previousIsWould = info.isWould
-    }
-    return out
-  })
-}
-
-type Tagged = { readonly info: WordInfo; readonly token: string; readonly tag: string }
-
-const candidatePhrasesOf = (text: string, tag: (tokens: ReadonlyArray<string>) => Array<Tagged>): Array<Candidate> => {
   const out: Array<Candidate> = []
   const flush = (words: Array<Tagged>) => {
     let start = 0
@@ -176,7 +162,7 @@ const candidatePhrasesOf = (text: string, tag: (tokens: ReadonlyArray<string>) =
     const tokens = sentence.match(TOKEN) ?? []
     if (tokens.length === 0) continue
     let run: Array<Tagged> = []
-    for (const word of tag(tokens)) {
+    for (const word of tagWithInfo(tokens)) {
       if (PHRASE_TAGS.has(word.tag) && word.info.hasLetter) {
         run.push(word)
       } else {
