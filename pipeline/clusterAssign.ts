@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os"
 import { Worker } from "node:worker_threads"
+import { shared } from "./termIndex.ts"
 import type { SparseRows } from "./vectorize.ts"
 
 /** The sparse rows the worker reads: `SparseRows` over shared memory. */
@@ -27,13 +28,6 @@ const WORKER_MIN_NONZEROS = 1_000_000
 /** How long the main thread waits for a new worker to load before doing its part itself. */
 const WORKER_START_MS = 15_000
 
-const shareArray = <T extends Int32Array | Float32Array>(array: T): T => {
-  if (array.buffer instanceof SharedArrayBuffer) return array
-  const shared = new (array.constructor as new(buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength))
-  shared.set(array)
-  return shared
-}
-
 export interface Assigner {
   readonly labels: Int32Array
   readonly best: Float32Array
@@ -55,7 +49,7 @@ export const makeAssigner = (matrix: SparseRows, allowWorker: boolean): Assigner
       close: () => undefined
     }
   }
-  const shared: SharedMatrix = { offsets: shareArray(matrix.offsets), indices: shareArray(matrix.indices), values: shareArray(matrix.values) }
+  const sharedRows: SharedMatrix = { offsets: shared(matrix.offsets), indices: shared(matrix.indices), values: shared(matrix.values) }
   const labels = new Int32Array(new SharedArrayBuffer(rows * 4))
   const best = new Float32Array(new SharedArrayBuffer(rows * 4))
   const control = new Int32Array(new SharedArrayBuffer(3 * 4))
@@ -63,7 +57,7 @@ export const makeAssigner = (matrix: SparseRows, allowWorker: boolean): Assigner
   let middle = 0
   while (middle < rows && matrix.offsets[middle] < matrix.indices.length / 2) middle++
   let worker: Worker | undefined = new Worker(new URL("./workers/assign.ts", import.meta.url), {
-    workerData: { matrix: shared, control, labels, best, from: middle, to: rows }
+    workerData: { matrix: sharedRows, control, labels, best, from: middle, to: rows }
   })
   worker.unref()
   let started = false
@@ -79,16 +73,16 @@ export const makeAssigner = (matrix: SparseRows, allowWorker: boolean): Assigner
         }
       }
       const columns = byColumn(centroids, k, cols, worker !== undefined)
-      if (worker === undefined) return assignRange(shared, columns, k, labels, best, 0, rows)
+      if (worker === undefined) return assignRange(sharedRows, columns, k, labels, best, 0, rows)
       Atomics.store(control, CONTROL.status, CONTROL.idle)
       worker.postMessage({ columns, k } satisfies AssignJob)
-      let changed = assignRange(shared, columns, k, labels, best, 0, middle)
+      let changed = assignRange(sharedRows, columns, k, labels, best, 0, middle)
       while (Atomics.load(control, CONTROL.status) === CONTROL.idle) Atomics.wait(control, CONTROL.status, CONTROL.idle, 1000)
       if (control[CONTROL.status] === CONTROL.done) return changed + control[CONTROL.changed]
       // The worker failed on this job: do its half here, and go on without it.
       void worker.terminate()
       worker = undefined
-      changed += assignRange(shared, columns, k, labels, best, middle, rows)
+      changed += assignRange(sharedRows, columns, k, labels, best, middle, rows)
       return changed
     },
     close: () => {
@@ -112,16 +106,16 @@ export interface CentroidColumns {
   readonly values: Float32Array
 }
 
-export const byColumn = (centroids: Float32Array, k: number, cols: number, shared: boolean): CentroidColumns => {
-  const starts = shared ? new Int32Array(new SharedArrayBuffer((cols + 1) * 4)) : new Int32Array(cols + 1)
+export const byColumn = (centroids: Float32Array, k: number, cols: number, inSharedMemory: boolean): CentroidColumns => {
+  const starts = inSharedMemory ? new Int32Array(new SharedArrayBuffer((cols + 1) * 4)) : new Int32Array(cols + 1)
   for (let c = 0; c < k; c++) {
     const base = c * cols
     for (let j = 0; j < cols; j++) if (centroids[base + j] !== 0) starts[j + 1]++
   }
   for (let j = 0; j < cols; j++) starts[j + 1] += starts[j]
   const fill = starts.slice(0, cols)
-  const clusters = shared ? new Int32Array(new SharedArrayBuffer(starts[cols] * 4)) : new Int32Array(starts[cols])
-  const values = shared ? new Float32Array(new SharedArrayBuffer(starts[cols] * 4)) : new Float32Array(starts[cols])
+  const clusters = inSharedMemory ? new Int32Array(new SharedArrayBuffer(starts[cols] * 4)) : new Int32Array(starts[cols])
+  const values = inSharedMemory ? new Float32Array(new SharedArrayBuffer(starts[cols] * 4)) : new Float32Array(starts[cols])
   for (let c = 0; c < k; c++) {
     const base = c * cols
     for (let j = 0; j < cols; j++) {

@@ -5,10 +5,11 @@
 import { stem } from "./text.ts"
 
 /**
- * A copy in shared memory: k-means hands the rows to a worker thread (clusterAssign.ts), which
+ * The array in shared memory (a copy, unless it is there already): k-means hands the rows to a worker thread (clusterAssign.ts), which
  * would otherwise need its own copy of the largest arrays of a run.
  */
 export const shared = <T extends Int32Array | Float32Array>(array: T): T => {
+  if (array.buffer instanceof SharedArrayBuffer) return array
   const out = new (array.constructor as new(buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength))
   out.set(array)
   return out
