@@ -26,11 +26,13 @@ export const tempDir = (prefix = "papersort-"): string => mkdtempSync(join(tmpdi
 /** Read rows straight from a DuckDB file (read-only), independent of papersort's own code. */
 export const readDb = async (file: string, sql: string): Promise<Array<Record<string, unknown>>> => {
   const instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" })
+  const connection = await instance.connect()
   try {
-    const connection = await instance.connect()
     const reader = await connection.runAndReadAll(sql)
     return reader.getRowObjectsJson() as Array<Record<string, unknown>>
   } finally {
+    // An open connection keeps DuckDB's lock on the file after the instance closes.
+    connection.closeSync()
     instance.closeSync()
   }
 }
