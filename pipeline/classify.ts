@@ -157,5 +157,6 @@ export const classify = (
   const { assignments, clusterTopics } = assignTopics(papers, vectorized, clustering, taxonomy, options.map)
   observe("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
   const coordinates = projectPapers(vectorized.matrix, options.seed)
+  observe("project", "2-D map of the papers for the report")
   return { keyphrases, vectorized, kChoice, clustering, coordinates, clusters, clusterTopics, assignments }
 }
