@@ -152,11 +152,11 @@ export interface OurRun {
 }
 
 /** Our method: the whole in-memory pipeline (keyphrases → TF-IDF → k-means → map), timed per stage. */
-export const runOurs = (papers: ReadonlyArray<Paper>, taxonomy: Taxonomy, k: number | "auto", map: MapOptions = DEFAULT_MAP): OurRun => {
+export const runOurs = async (papers: ReadonlyArray<Paper>, taxonomy: Taxonomy, k: number | "auto", map: MapOptions = DEFAULT_MAP): Promise<OurRun> => {
   const seconds: Record<string, number> = {}
   const started = performance.now()
   let last = started
-  const result = classify(papers, taxonomy, { ...DEFAULT_CLASSIFY, k, map }, (stage) => {
+  const result = await classify(papers, taxonomy, { ...DEFAULT_CLASSIFY, k, map }, (stage) => {
     const now = performance.now()
     seconds[stage] = (now - last) / 1000
     last = now
@@ -167,7 +167,7 @@ export const runOurs = (papers: ReadonlyArray<Paper>, taxonomy: Taxonomy, k: num
   return { quality: qualityOf(papers, leafIds, predicted, Array.from(result.clustering.labels)), predicted, seconds }
 }
 
-const main = () => {
+const main = async () => {
   const argument = (name: string): string | undefined => {
     const index = process.argv.indexOf(`--${name}`)
     return index >= 0 ? process.argv[index + 1] : undefined
@@ -186,7 +186,7 @@ const main = () => {
   const papers = loadLabelledPapers(DEV_SET, offset, limit)
   const dataSet = `arxiv-cs-dev ${offset}–${offset + papers.length}`
 
-  const ours = runOurs(papers, taxonomy, k, map)
+  const ours = await runOurs(papers, taxonomy, k, map)
   const nearest = nearestNode(papers, taxonomy)
   const majority = majorityClass(papers, leafIds)
   const rows = [
@@ -206,7 +206,7 @@ const main = () => {
 
   if (process.argv.includes("--sample")) {
     const sample = Effect.runSync(parseHfPage(readFileSync(join(root, "data", "samples", "hf-daily-papers-page.txt"), "utf8"), "hf-daily-papers-page.txt"))
-    const result = classify(sample, loadTaxonomyFile(join(root, "taxonomy", "ml-research.yaml")), DEFAULT_CLASSIFY)
+    const result = await classify(sample, loadTaxonomyFile(join(root, "taxonomy", "ml-research.yaml")), DEFAULT_CLASSIFY)
     console.log(`\nsample (${sample.length} papers, taxonomy/ml-research.yaml):`)
     for (const { paperIndex, topics } of result.assignments) {
       console.log(`${topics.map((topic) => `${topic.nodeId} ${topic.score.toFixed(2)}`).join(", ").padEnd(70)} ${sample[paperIndex].title.slice(0, 90)}`)
@@ -229,4 +229,4 @@ const main = () => {
   console.log(`\nwritten: reports/bench-quality.json`)
 }
 
-if (import.meta.filename === process.argv[1]) main()
+if (import.meta.filename === process.argv[1]) await main()

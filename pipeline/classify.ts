@@ -6,9 +6,9 @@
 import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.ts"
 import { UNASSIGNED } from "./domain.ts"
 import { chooseK, type KChoice, kMeans, type Clustering } from "./cluster.ts"
-import { extractKeyphrases, type Keyphrase } from "./keyphrases.ts"
+import { type Keyphrase, keyphrasesInBackground } from "./keyphrases.ts"
 import { type Projection, projectPapers } from "./project.ts"
-import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeTermWeights, nodeText, termOccurrences } from "./map.ts"
+import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, type NodeTerms, nodeTermWeights, nodeText, termOccurrences } from "./map.ts"
 import { stageProgress } from "./progress.ts"
 import type { ClusterSummary } from "./runRecord.ts"
 import { phraseKey, surfaceForms, terms } from "./text.ts"
@@ -49,19 +49,23 @@ export const summarizeClusters = (
   model: TfidfModel
 ): Array<ClusterSummary> => {
   const { centroids, k, labels } = clustering
-  const cols = model.vocabulary.length
   // How many papers of the whole dump carry each keyphrase: a cluster's label should set it apart.
   const corpusCount = new Map<string, number>()
-  for (const list of keyphrases) for (const { phrase } of list) corpusCount.set(phraseKey(phrase), (corpusCount.get(phraseKey(phrase)) ?? 0) + 1)
+  for (const list of keyphrases) {
+    for (const { phrase } of list) {
+      const key = phraseKey(phrase)
+      corpusCount.set(key, (corpusCount.get(key) ?? 0) + 1)
+    }
+  }
   const members: Array<Array<number>> = Array.from({ length: k }, () => [])
   labels.forEach((label, row) => members[label].push(row))
-  const topTermIds = Array.from({ length: k }, (_, c) => {
-    const centroid = centroids.subarray(c * cols, (c + 1) * cols)
-    return Array.from(centroid.keys()).filter((column) => centroid[column] > 0)
-      .sort((a, b) => centroid[b] - centroid[a] || a - b).slice(0, 8)
-  })
+  const topTermIds = centroids.map(({ indices, values }) =>
+    Array.from(indices.keys()).filter((i) => values[i] > 0).sort((a, b) => values[b] - values[a] || indices[a] - indices[b])
+      .slice(0, 8).map((i) => indices[i]))
   const wanted = new Set(topTermIds.flat().map((column) => model.vocabulary[column]))
-  const surfaces = surfaceForms(papers.flatMap((paper) => [paper.title, paper.abstract]), wanted)
+  // The surface forms of the top terms, from up to 200 papers of each cluster (the terms are
+  // that cluster's most common): reading every paper again cost 3 s at 40,000 papers.
+  const surfaces = surfaceForms(members.flatMap((rows) => rows.slice(0, 200).flatMap((row) => [papers[row].title, papers[row].abstract])), wanted)
   return members.map((rows, clusterId) => {
     const phraseScore = new Map<string, { phrase: string; score: number; count: number }>()
     for (const row of rows) {
@@ -104,7 +108,7 @@ export const assignTopics = (
     clusterCount: clustering.k
   }, mapOptions)
   const byId = new Map(taxonomy.nodes.map((node) => [node.id, node]))
-  const nodeTerms = new Map<string, Map<string, number>>()
+  const nodeTerms = new Map<string, NodeTerms>()
   const termsOf = (nodeId: string) => {
     let weights = nodeTerms.get(nodeId)
     if (weights === undefined) {
@@ -117,23 +121,25 @@ export const assignTopics = (
   const assignments = mapping.papers.map((assignment) => {
     if (assignment.topics[0].nodeId === UNASSIGNED) return assignment
     const paper = papers[assignment.paperIndex]
-    const occurrences = termOccurrences(paper.title, paper.abstract)
+    const nodes = assignment.topics.map((topic) => termsOf(topic.nodeId))
+    const occurrences = termOccurrences(paper.title, paper.abstract, nodes)
     return {
       paperIndex: assignment.paperIndex,
-      topics: assignment.topics.map((topic) => ({ ...topic, evidence: evidenceFor(occurrences, termsOf(topic.nodeId)) }))
+      topics: assignment.topics.map((topic, i) => ({ ...topic, evidence: evidenceFor(occurrences, nodes[i].weights) }))
     }
   })
   return { assignments, clusterTopics: mapping.clusters }
 }
 
-export const classify = (
+export const classify = async (
   papers: ReadonlyArray<Paper>,
   taxonomy: Taxonomy,
   options: ClassifyOptions,
   observe: StageObserver = () => undefined
-): Classified => {
-  const keyphrases = extractKeyphrases(papers, (done) => stageProgress("keyphrases", done, papers.length))
-  observe("keyphrases", `${keyphrases.reduce((sum, list) => sum + list.length, 0)} phrases`)
+): Promise<Classified> => {
+  // Keyphrases come from a second thread while this one vectorises, clusters and maps:
+  // only the cluster labels need them.
+  const pendingKeyphrases = keyphrasesInBackground(papers)
   const vectorized = fitTransform(papers, {
     ...DEFAULT_VECTORIZE,
     minDf: defaultMinDf(papers.length),
@@ -153,9 +159,11 @@ export const classify = (
     }
   })
   observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)
-  const clusters = summarizeClusters(papers, keyphrases, clustering, vectorized.model)
   const { assignments, clusterTopics } = assignTopics(papers, vectorized, clustering, taxonomy, options.map)
   observe("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
+  const keyphrases = await pendingKeyphrases
+  const clusters = summarizeClusters(papers, keyphrases, clustering, vectorized.model)
+  observe("keyphrases", `${keyphrases.reduce((sum, list) => sum + list.length, 0)} phrases; cluster labels`)
   const coordinates = projectPapers(vectorized.matrix, options.seed)
   observe("project", "2-D map of the papers for the report")
   return { keyphrases, vectorized, kChoice, clustering, coordinates, clusters, clusterTopics, assignments }

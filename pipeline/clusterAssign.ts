@@ -6,7 +6,7 @@
 import { availableParallelism } from "node:os"
 import { Worker } from "node:worker_threads"
 import { shared } from "./termIndex.ts"
-import type { SparseRows } from "./vectorize.ts"
+import type { SparseRows, SparseVector } from "./vectorize.ts"
 
 /** The sparse rows the worker reads: `SparseRows` over shared memory. */
 export interface SharedMatrix {
@@ -31,8 +31,8 @@ const WORKER_START_MS = 15_000
 export interface Assigner {
   readonly labels: Int32Array
   readonly best: Float32Array
-  /** Label every row against `centroids` (k × cols, row-major); returns how many labels changed. */
-  assign(centroids: Float32Array, k: number): number
+  /** Label every row against the k sparse `centroids`; returns how many labels changed. */
+  assign(centroids: ReadonlyArray<SparseVector>, k: number): number
   close(): void
 }
 
@@ -45,7 +45,7 @@ export const makeAssigner = (matrix: SparseRows, allowWorker: boolean): Assigner
     return {
       labels,
       best,
-      assign: (centroids, k) => assignRange(matrix, byColumn(centroids, k, cols, false), k, labels, best, 0, rows),
+      assign: (centroids, k) => assignRange(matrix, byColumn(centroids, cols, false), k, labels, best, 0, rows),
       close: () => undefined
     }
   }
@@ -72,7 +72,7 @@ export const makeAssigner = (matrix: SparseRows, allowWorker: boolean): Assigner
           worker = undefined
         }
       }
-      const columns = byColumn(centroids, k, cols, worker !== undefined)
+      const columns = byColumn(centroids, cols, worker !== undefined)
       if (worker === undefined) return assignRange(sharedRows, columns, k, labels, best, 0, rows)
       Atomics.store(control, CONTROL.status, CONTROL.idle)
       worker.postMessage({ columns, k } satisfies AssignJob)
@@ -93,12 +93,11 @@ export const makeAssigner = (matrix: SparseRows, allowWorker: boolean): Assigner
 }
 
 /**
- * Centroids by column, non-zeros only: for each term, the clusters whose centroid has it.
- * A row's similarity to all k centroids is then one pass over its non-zeros, each touching
- * only the clusters that share the term, in adjacent memory. Row-major dense centroids made
- * the same dot products jump across a k × vocabulary array per non-zero: the 40k-paper profile
- * spent 72% of the run there. Zeros add nothing and the sums keep their order, so the labels
- * are the same as the dense computation's.
+ * Centroids by column: for each term, the clusters whose centroid has it. A row's
+ * similarity to all k centroids is then one pass over its non-zeros, each touching only
+ * the clusters that share the term, in adjacent memory. Row-major dense centroids made
+ * the same dot products jump across a k × vocabulary array per non-zero: the 40k-paper
+ * profile spent 72% of the run there.
  */
 export interface CentroidColumns {
   readonly starts: Int32Array
@@ -106,25 +105,21 @@ export interface CentroidColumns {
   readonly values: Float32Array
 }
 
-export const byColumn = (centroids: Float32Array, k: number, cols: number, inSharedMemory: boolean): CentroidColumns => {
-  const starts = inSharedMemory ? new Int32Array(new SharedArrayBuffer((cols + 1) * 4)) : new Int32Array(cols + 1)
-  for (let c = 0; c < k; c++) {
-    const base = c * cols
-    for (let j = 0; j < cols; j++) if (centroids[base + j] !== 0) starts[j + 1]++
-  }
+export const byColumn = (centroids: ReadonlyArray<SparseVector>, cols: number, inSharedMemory: boolean): CentroidColumns => {
+  const ints = (length: number) => (inSharedMemory ? new Int32Array(new SharedArrayBuffer(length * 4)) : new Int32Array(length))
+  const starts = ints(cols + 1)
+  for (const centroid of centroids) for (let p = 0; p < centroid.indices.length; p++) starts[centroid.indices[p] + 1]++
   for (let j = 0; j < cols; j++) starts[j + 1] += starts[j]
   const fill = starts.slice(0, cols)
-  const clusters = inSharedMemory ? new Int32Array(new SharedArrayBuffer(starts[cols] * 4)) : new Int32Array(starts[cols])
+  const clusters = ints(starts[cols])
   const values = inSharedMemory ? new Float32Array(new SharedArrayBuffer(starts[cols] * 4)) : new Float32Array(starts[cols])
-  for (let c = 0; c < k; c++) {
-    const base = c * cols
-    for (let j = 0; j < cols; j++) {
-      const value = centroids[base + j]
-      if (value === 0) continue
-      clusters[fill[j]] = c
-      values[fill[j]++] = value
+  centroids.forEach((centroid, c) => {
+    for (let p = 0; p < centroid.indices.length; p++) {
+      const column = centroid.indices[p]
+      clusters[fill[column]] = c
+      values[fill[column]++] = centroid.values[p]
     }
-  }
+  })
   return { starts, clusters, values }
 }
 

@@ -10,15 +10,89 @@ import type { SparseRows } from "./vectorize.ts"
 export const scoreRows = (matrix: SparseRows, weights: Float32Array, K: number, bias?: ArrayLike<number>): Float32Array => {
   const out = new Float32Array(matrix.rows * K)
   const row = new Float64Array(K)
+  // Terms no class weighs (most of them, for the taxonomy's own texts) are skipped in one test.
+  const weighed = new Uint8Array(matrix.cols)
+  for (let t = 0; t < matrix.cols; t++) {
+    for (let k = 0, base = t * K; k < K; k++) {
+      if (weights[base + k] !== 0) {
+        weighed[t] = 1
+        break
+      }
+    }
+  }
   for (let r = 0; r < matrix.rows; r++) {
     if (bias) for (let k = 0; k < K; k++) row[k] = bias[k]
     else row.fill(0)
     for (let p = matrix.offsets[r], end = matrix.offsets[r + 1]; p < end; p++) {
+      if (weighed[matrix.indices[p]] === 0) continue
       const value = matrix.values[p]
       const base = matrix.indices[p] * K
       for (let k = 0; k < K; k++) row[k] += value * weights[base + k]
     }
     out.set(row, r * K)
+  }
+  return out
+}
+
+/** Class weights by term, non-zeros only: term t's classes are `classes[starts[t]] … classes[starts[t + 1] - 1]`. */
+export interface WeightColumns {
+  readonly starts: Int32Array
+  readonly classes: Int32Array
+  readonly values: Float32Array
+}
+
+/**
+ * Each class's `limit` heaviest terms of a term-major weight array, scaled to unit length,
+ * by term. A class centroid learned from thousands of papers has a long tail of terms with
+ * tiny weights: they barely move a score, but every paper that has one pays a multiply per class.
+ */
+export const heaviestTerms = (weights: Float32Array, K: number, limit: number): WeightColumns => {
+  const cols = weights.length / K
+  const threshold = new Float64Array(K)
+  const norms = new Float64Array(K)
+  const column = new Float64Array(cols)
+  for (let k = 0; k < K; k++) {
+    let count = 0
+    for (let t = 0; t < cols; t++) if (weights[t * K + k] > 0) column[count++] = weights[t * K + k]
+    const sorted = column.subarray(0, count).sort()
+    threshold[k] = count > limit ? sorted[count - limit] : Number.MIN_VALUE
+  }
+  const starts = new Int32Array(cols + 1)
+  for (let t = 0; t < cols; t++) {
+    let kept = 0
+    for (let k = 0; k < K; k++) {
+      const value = weights[t * K + k]
+      if (value >= threshold[k]) {
+        kept++
+        norms[k] += value * value
+      }
+    }
+    starts[t + 1] = starts[t] + kept
+  }
+  const classes = new Int32Array(starts[cols])
+  const values = new Float32Array(starts[cols])
+  for (let t = 0, next = 0; t < cols; t++) {
+    for (let k = 0; k < K; k++) {
+      const value = weights[t * K + k]
+      if (value < threshold[k]) continue
+      classes[next] = k
+      values[next++] = value / (Math.sqrt(norms[k]) || 1)
+    }
+  }
+  return { starts, classes, values }
+}
+
+/** Scores of every row against K classes given by column: `Σ x_t · weight[t, k]`, rows × K. */
+export const scoreColumns = (matrix: SparseRows, columns: WeightColumns, K: number): Float32Array => {
+  const out = new Float32Array(matrix.rows * K)
+  const { classes, starts, values } = columns
+  for (let r = 0; r < matrix.rows; r++) {
+    const base = r * K
+    for (let p = matrix.offsets[r], end = matrix.offsets[r + 1]; p < end; p++) {
+      const value = matrix.values[p]
+      const term = matrix.indices[p]
+      for (let q = starts[term], stop = starts[term + 1]; q < stop; q++) out[base + classes[q]] += value * values[q]
+    }
   }
   return out
 }
@@ -56,6 +130,8 @@ export const unitColumns = (weights: Float32Array, K: number): Float32Array => {
 }
 
 export interface ProportionOptions {
+  /** Terms kept per class centroid (its heaviest). */
+  readonly centroidTerms: number
   readonly rounds: number
   readonly temperature: number
   readonly seedWeight: number
@@ -98,10 +174,10 @@ export const estimateProportions = (
     })
     unitColumns(centroids, K)
     for (let i = 0; i < centroids.length; i++) centroids[i] = options.seedWeight * seeds[i] + (1 - options.seedWeight) * centroids[i]
-    unitColumns(centroids, K)
+    const columns = heaviestTerms(centroids, K, options.centroidTerms)
     // Smoothed expected counts: no class's prior reaches zero.
     logPrior = mass.map((count) => Math.log((count + 1) / (rows + K)))
-    posterior = softmaxRows(scoreRows(matrix, centroids, K), K, 1 / options.temperature, logPrior)
+    posterior = softmaxRows(scoreColumns(matrix, columns, K), K, 1 / options.temperature, logPrior)
   }
   return logPrior
 }

@@ -5,6 +5,7 @@
  * paper, one per stem key ("language model" = "language models").
  */
 import { createRequire } from "node:module"
+import { Worker } from "node:worker_threads"
 import type { Paper } from "./domain.ts"
 import { isStopWord, phraseKey } from "./text.ts"
 
@@ -134,9 +135,6 @@ export interface Candidate {
   readonly surface: string
 }
 
-/** phraseKey of each surface form seen: a corpus repeats its phrases ("language models") thousands of times. */
-const keyOfSurface = new Map<string, string>()
-
 /** Noun-phrase candidates of one text, in order of appearance. */
 export const candidatePhrases = (text: string): Array<Candidate> => {
   const out: Array<Candidate> = []
@@ -151,11 +149,7 @@ export const candidatePhrases = (text: string): Array<Candidate> => {
     if (end - first === 1 && words[first].token.length < 3) return
     let surface = words[first].info.surface
     for (let i = first + 1; i < end; i++) surface += ` ${words[i].info.surface}`
-    let key = keyOfSurface.get(surface)
-    if (key === undefined) {
-      key = phraseKey(surface)
-      if (keyOfSurface.size < 1_000_000) keyOfSurface.set(surface, key)
-    }
+    const key = phraseKey(surface)
     if (key.length > 0) out.push({ key, surface })
   }
   for (const sentence of text.split(SENTENCE_END)) {
@@ -198,7 +192,10 @@ export interface Keyphrase {
  * phrase every paper uses ("large language models" on an LLM page) ranks below
  * the phrases that set a paper apart.
  */
-export const extractKeyphrases = (papers: ReadonlyArray<Paper>, onProgress?: (done: number) => void): Array<ReadonlyArray<Keyphrase>> => {
+export const extractKeyphrases = (
+  papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
+  onProgress?: (done: number) => void
+): Array<ReadonlyArray<Keyphrase>> => {
   // Each paper's candidates, reduced to parallel arrays as soon as it is read: a Map per paper
   // (and one per phrase for its surface forms) kept for the whole corpus was most of this
   // stage's garbage-collection time in the 40k profile.
@@ -255,5 +252,72 @@ export const extractKeyphrases = (papers: ReadonlyArray<Paper>, onProgress?: (do
     const top = scored.slice(0, KEYPHRASES_PER_PAPER)
     const max = top[0]?.raw ?? 1
     return top.map(({ phrase, raw }) => ({ phrase, score: Math.round((raw / max) * 10_000) / 10_000 }))
+  })
+}
+
+/** Keyphrases of many papers as three flat arrays: what crosses between threads cheaply. */
+export interface PackedKeyphrases {
+  readonly counts: Int32Array
+  /** Every phrase, in paper order, joined by U+0001. */
+  readonly phrases: string
+  readonly scores: Float64Array
+}
+
+export const packKeyphrases = (keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>): PackedKeyphrases => {
+  const all = keyphrases.flat()
+  return {
+    counts: Int32Array.from(keyphrases, (list) => list.length),
+    phrases: all.map(({ phrase }) => phrase).join("\u0001"),
+    scores: Float64Array.from(all, ({ score }) => score)
+  }
+}
+
+const unpackKeyphrases = ({ counts, phrases, scores }: PackedKeyphrases): Array<ReadonlyArray<Keyphrase>> => {
+  const words = phrases.length > 0 ? phrases.split("\u0001") : []
+  let next = 0
+  return Array.from(counts, (count) => Array.from({ length: count }, () => ({ phrase: words[next], score: scores[next++] })))
+}
+
+export type KeyphraseMessage =
+  | { readonly kind: "papers"; readonly titles: ReadonlyArray<string>; readonly abstracts: ReadonlyArray<string> }
+  | { readonly kind: "extract" }
+
+type KeyphraseReply = ({ readonly kind: "done" } & PackedKeyphrases) | { readonly kind: "failed"; readonly reason: string }
+
+/** Below this many papers a worker's start-up (~0.2 s) costs more than running in line. */
+const BACKGROUND_MIN_PAPERS = 5_000
+const CHUNK = 20_000
+
+/**
+ * The keyphrases of `papers`, extracted on a worker thread while the caller goes on
+ * (vectorising, clustering and mapping need none of them): the same result as
+ * `extractKeyphrases`. Small inputs, or a worker that fails, run in line.
+ */
+export const keyphrasesInBackground = (papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>): Promise<Array<ReadonlyArray<Keyphrase>>> => {
+  if (papers.length < BACKGROUND_MIN_PAPERS) return Promise.resolve(extractKeyphrases(papers))
+  let worker: Worker
+  try {
+    worker = new Worker(new URL("./workers/keyphrases.ts", import.meta.url))
+    // A run that fails before it asks for the keyphrases must still exit.
+    worker.unref()
+    for (let start = 0; start < papers.length; start += CHUNK) {
+      const chunk = papers.slice(start, start + CHUNK)
+      worker.postMessage({ kind: "papers", titles: chunk.map(({ title }) => title), abstracts: chunk.map(({ abstract }) => abstract) } satisfies KeyphraseMessage)
+    }
+    worker.postMessage({ kind: "extract" } satisfies KeyphraseMessage)
+  } catch {
+    return Promise.resolve(extractKeyphrases(papers))
+  }
+  return new Promise((resolve) => {
+    const inLine = () => {
+      void worker.terminate()
+      resolve(extractKeyphrases(papers))
+    }
+    worker.once("error", inLine)
+    worker.once("message", (reply: KeyphraseReply) => {
+      if (reply.kind === "failed") return inLine()
+      void worker.terminate()
+      resolve(unpackKeyphrases(reply))
+    })
   })
 }

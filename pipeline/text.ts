@@ -93,9 +93,17 @@ export const terms = (text: string): Array<string> => {
   return out
 }
 
-/** A phrase's identity for de-duplication: "language models" and "language model" are one. */
-export const phraseKey = (phrase: string): string =>
-  phrase.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 0).map(stem).join(" ")
+const phraseKeyCache = new Map<string, string>()
+
+/** A phrase's identity for de-duplication: "language models" and "language model" are one. Cached: a corpus repeats its phrases thousands of times. */
+export const phraseKey = (phrase: string): string => {
+  let key = phraseKeyCache.get(phrase)
+  if (key === undefined) {
+    key = phrase.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 0).map(stem).join(" ")
+    if (phraseKeyCache.size < 1_000_000) phraseKeyCache.set(phrase, key)
+  }
+  return key
+}
 
 /** Collapse runs of white space and trim: the form every stored text takes. */
 export const collapseWhitespace = (text: string): string => text.replace(/\s+/g, " ").trim()

@@ -202,3 +202,22 @@ export const toDense = (vector: SparseVector, cols: number): Float32Array => {
   for (let p = 0; p < vector.indices.length; p++) dense[vector.indices[p]] = vector.values[p]
   return dense
 }
+
+/** Row subset of a sparse matrix (for fitting on a sample). */
+export const subsetRows = (matrix: SparseRows, rows: Int32Array): SparseRows => {
+  const offsets = new Int32Array(rows.length + 1)
+  rows.forEach((row, i) => (offsets[i + 1] = offsets[i] + matrix.offsets[row + 1] - matrix.offsets[row]))
+  const indices = new Int32Array(offsets[rows.length])
+  const values = new Float32Array(offsets[rows.length])
+  rows.forEach((row, i) => {
+    indices.set(matrix.indices.subarray(matrix.offsets[row], matrix.offsets[row + 1]), offsets[i])
+    values.set(matrix.values.subarray(matrix.offsets[row], matrix.offsets[row + 1]), offsets[i])
+  })
+  return { rows: rows.length, cols: matrix.cols, offsets, indices, values }
+}
+
+/** Every `step`-th row index, so that `count` rows spread evenly over the matrix (all rows when count ≥ rows). */
+export const evenlySpacedRows = (rows: number, count: number): Int32Array => {
+  if (count >= rows) return Int32Array.from({ length: rows }, (_, r) => r)
+  return Int32Array.from({ length: count }, (_, i) => Math.floor((i * rows) / count))
+}

@@ -2,13 +2,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { classify, DEFAULT_CLASSIFY } from "../pipeline/classify.ts"
 import { UNASSIGNED } from "../pipeline/domain.ts"
-import { evidenceFor, termOccurrences } from "../pipeline/map.ts"
+import { evidenceFor, nodeTerms, termOccurrences } from "../pipeline/map.ts"
 import { mlTaxonomy, paperNamed, samplePapers } from "./fixtures-helpers.ts"
 
+const papers = samplePapers()
+const taxonomy = mlTaxonomy()
+const result = await classify(papers, taxonomy, DEFAULT_CLASSIFY)
+
 describe("map", () => {
-  const papers = samplePapers()
-  const taxonomy = mlTaxonomy()
-  const result = classify(papers, taxonomy, DEFAULT_CLASSIFY)
   const primary = (start: string) => result.assignments[paperNamed(papers, start)].topics[0]
 
   it.effect("gives every paper one primary topic and at most two secondary ones, scores in [0, 1]", () =>
@@ -57,7 +58,8 @@ describe("map", () => {
 
   it.effect("evidence names the shared words as the paper wrote them", () =>
     Effect.gen(function*() {
-      const evidence = evidenceFor(termOccurrences("Diffusion Models for Video", "We train video diffusion models."), new Map([["diffus model", 1], ["video", 0.5], ["diffus", 0.4]]))
+      const node = nodeTerms(new Map([["diffus model", 1], ["video", 0.5], ["diffus", 0.4]]))
+      const evidence = evidenceFor(termOccurrences("Diffusion Models for Video", "We train video diffusion models.", [node]), node.weights)
       assert.deepStrictEqual(evidence, ["diffusion models", "video"])
     }))
 
@@ -74,7 +76,7 @@ describe("map", () => {
         ...taxonomy,
         nodes: taxonomy.nodes.map((node) => (node.id === "data-curation" ? { ...node, examples } : node))
       }
-      const after = inNode(classify(papers, withExamples, DEFAULT_CLASSIFY).assignments, "data-curation")
+      const after = inNode((yield* Effect.promise(() => classify(papers, withExamples, DEFAULT_CLASSIFY))).assignments, "data-curation")
       const gained = [...after].filter((title) => !before.has(title))
       assert.isAtLeast(gained.length, 2, gained.join(" | "))
       // Not only the listed papers: unlisted papers on the same subject follow them.

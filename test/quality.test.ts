@@ -47,7 +47,7 @@ describe.skipIf(!hasDevSet)(`quality on 500-paper slices of ${join("..", "shared
     it.effect(`papers ${floor.offset}–${floor.offset + 499}: accuracy ≥ ${floor.accuracy}, lenient ≥ ${floor.lenient}, macro-F1 ≥ ${floor.macroF1}, above both baselines`, () =>
       Effect.gen(function*() {
         const papers = loadLabelledPapers(DEV_SET, floor.offset, 500)
-        const ours = runOurs(papers, taxonomy!, "auto").quality
+        const ours = (yield* Effect.promise(() => runOurs(papers, taxonomy!, "auto"))).quality
         const nearest = qualityOf(papers, leafIds, nearestNode(papers, taxonomy!))
         const majority = qualityOf(papers, leafIds, majorityClass(papers, leafIds))
         const summary = JSON.stringify({ accuracy: ours.accuracy, lenient: ours.lenient, macroF1: ours.macroF1 })

@@ -73,7 +73,9 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: Pars
   // two inputs that turn out to be one stored paper are merged again.
   const papers = dedupePapers(yield* store.resolveIdentities(dedupePapers(input.papers).papers)).papers
   progress.stage("dedupe", `${papers.length} distinct papers (${input.papers.length - papers.length} duplicates merged)`, input.papers.length)
-  const classified = classify(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length))
+  const classified = yield* Effect.promise(() =>
+    classify(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length))
+  )
   const runId = newRunId(yield* Clock.currentTimeMillis)
   const params = {
     k: settings.kOption, chosen_k: classified.clustering.k, k_scores: classified.kChoice?.scores ?? null, seed: settings.seed,
