@@ -8,11 +8,11 @@ import { UNASSIGNED } from "./domain.ts"
 import { chooseK, type KChoice, kMeans, type Clustering } from "./cluster.ts"
 import { type Keyphrase, keyphrasesInBackground } from "./keyphrases.ts"
 import { type Projection, projectPapers } from "./project.ts"
-import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, type NodeTerms, nodeTermWeights, nodeText, termOccurrences } from "./map.ts"
+import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeText, nodeVector } from "./map.ts"
 import { stageProgress } from "./progress.ts"
 import type { ClusterSummary } from "./runRecord.ts"
-import { phraseKey, surfaceForms, terms } from "./text.ts"
-import { DEFAULT_VECTORIZE, defaultMinDf, fitTransform, type TfidfModel, type Vectorized } from "./vectorize.ts"
+import { phraseKey, terms } from "./text.ts"
+import { DEFAULT_VECTORIZE, defaultMinDf, fitTransform, rowOf, type SparseVector, type TfidfModel, type Vectorized } from "./vectorize.ts"
 
 export interface ClassifyOptions {
   readonly k: number | "auto"
@@ -43,7 +43,6 @@ export const taxonomyTerms = (taxonomy: Taxonomy): Set<string> => {
 export type StageObserver = (stage: string, detail: string) => void
 
 export const summarizeClusters = (
-  papers: ReadonlyArray<Paper>,
   keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>,
   clustering: Clustering,
   model: TfidfModel
@@ -62,10 +61,6 @@ export const summarizeClusters = (
   const topTermIds = centroids.map(({ indices, values }) =>
     Array.from(indices.keys()).filter((i) => values[i] > 0).sort((a, b) => values[b] - values[a] || indices[a] - indices[b])
       .slice(0, 8).map((i) => indices[i]))
-  const wanted = new Set(topTermIds.flat().map((column) => model.vocabulary[column]))
-  // The surface forms of the top terms, from up to 200 papers of each cluster (the terms are
-  // that cluster's most common): reading every paper again cost 3 s at 40,000 papers.
-  const surfaces = surfaceForms(members.flatMap((rows) => rows.slice(0, 200).flatMap((row) => [papers[row].title, papers[row].abstract])), wanted)
   return members.map((rows, clusterId) => {
     const phraseScore = new Map<string, { phrase: string; score: number; count: number }>()
     for (const row of rows) {
@@ -83,7 +78,7 @@ export const summarizeClusters = (
       weight: entry.score * (entry.count / (corpusCount.get(key) ?? entry.count)) * (entry.count > 1 || rows.length === 1 ? 1 : 0.5)
     })).sort((a, b) => b.weight - a.weight || (a.phrase < b.phrase ? -1 : 1))
     const topKeyphrases = distinctive.slice(0, 5).map(({ phrase }) => phrase)
-    const topTerms = topTermIds[clusterId].map((column) => surfaces.get(model.vocabulary[column]) ?? model.vocabulary[column])
+    const topTerms = topTermIds[clusterId].map((column) => model.surfaces[column])
     const label = (topKeyphrases.length > 0 ? topKeyphrases.slice(0, 3) : topTerms.slice(0, 3)).join(" / ")
     return { clusterId, size: rows.length, label, topTerms, topKeyphrases }
   })
@@ -94,38 +89,30 @@ export const summarizeClusters = (
  * `remap` repeats on a stored run with an edited taxonomy.
  */
 export const assignTopics = (
-  papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
   vectorized: Vectorized,
   clustering: Pick<Clustering, "labels" | "k">,
   taxonomy: Taxonomy,
   mapOptions: MapOptions
 ): { readonly assignments: ReadonlyArray<PaperAssignment>; readonly clusterTopics: ReadonlyArray<ClusterMapping> } => {
-  const mapping = mapToTaxonomy({
-    matrix: vectorized.matrix,
-    model: vectorized.model,
-    taxonomy,
-    clusterLabels: clustering.labels,
-    clusterCount: clustering.k
-  }, mapOptions)
+  const { matrix, model } = vectorized
+  const mapping = mapToTaxonomy({ matrix, model, taxonomy, clusterLabels: clustering.labels, clusterCount: clustering.k }, mapOptions)
   const byId = new Map(taxonomy.nodes.map((node) => [node.id, node]))
-  const nodeTerms = new Map<string, NodeTerms>()
-  const termsOf = (nodeId: string) => {
-    let weights = nodeTerms.get(nodeId)
-    if (weights === undefined) {
+  const nodeVectors = new Map<string, SparseVector>()
+  const vectorOf = (nodeId: string) => {
+    let vector = nodeVectors.get(nodeId)
+    if (vector === undefined) {
       const node = byId.get(nodeId)!
-      weights = nodeTermWeights(vectorized.model, node, node.parentId ? byId.get(node.parentId) : undefined)
-      nodeTerms.set(nodeId, weights)
+      vector = nodeVector(model, node, node.parentId ? byId.get(node.parentId) : undefined)
+      nodeVectors.set(nodeId, vector)
     }
-    return weights
+    return vector
   }
   const assignments = mapping.papers.map((assignment) => {
     if (assignment.topics[0].nodeId === UNASSIGNED) return assignment
-    const paper = papers[assignment.paperIndex]
-    const nodes = assignment.topics.map((topic) => termsOf(topic.nodeId))
-    const occurrences = termOccurrences(paper.title, paper.abstract, nodes)
+    const row = rowOf(matrix, assignment.paperIndex)
     return {
       paperIndex: assignment.paperIndex,
-      topics: assignment.topics.map((topic, i) => ({ ...topic, evidence: evidenceFor(occurrences, nodes[i].weights) }))
+      topics: assignment.topics.map((topic) => ({ ...topic, evidence: evidenceFor(row, vectorOf(topic.nodeId), model) }))
     }
   })
   return { assignments, clusterTopics: mapping.clusters }
@@ -159,10 +146,10 @@ export const classify = async (
     }
   })
   observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)
-  const { assignments, clusterTopics } = assignTopics(papers, vectorized, clustering, taxonomy, options.map)
+  const { assignments, clusterTopics } = assignTopics(vectorized, clustering, taxonomy, options.map)
   observe("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
   const keyphrases = await pendingKeyphrases
-  const clusters = summarizeClusters(papers, keyphrases, clustering, vectorized.model)
+  const clusters = summarizeClusters(keyphrases, clustering, vectorized.model)
   observe("keyphrases", `${keyphrases.reduce((sum, list) => sum + list.length, 0)} phrases; cluster labels`)
   const coordinates = projectPapers(vectorized.matrix, options.seed)
   observe("project", "2-D map of the papers for the report")

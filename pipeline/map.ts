@@ -26,8 +26,7 @@ import type { ClusterMapping, PaperAssignment, Taxonomy, TaxonomyNode, TopicScor
 import { UNASSIGNED } from "./domain.ts"
 import { argmaxRow, estimateProportions, scoreRows, softmaxRows, unitColumns, wordModels } from "./dataless.ts"
 import { leavesOf } from "./taxonomy.ts"
-import { contentRuns, stem } from "./text.ts"
-import { evenlySpacedRows, type SparseRows, subsetRows, type TfidfModel, transformText } from "./vectorize.ts"
+import { evenlySpacedRows, type SparseRows, type SparseVector, subsetRows, type TfidfModel, transformText } from "./vectorize.ts"
 
 export interface MapOptions {
   /** Softmax temperature over cosine similarities (seed posteriors and the proportion EM). */
@@ -194,77 +193,36 @@ export const mapToTaxonomy = (input: MappingInput, options: MapOptions = DEFAULT
 
 const round4 = (value: number): number => Math.round(value * 10_000) / 10_000
 
-export interface TermOccurrence {
-  readonly term: string
-  readonly surface: string
-  readonly boost: number
-}
+/** A node's own text in the model's space (columns ascending): what evidence is matched against. */
+export const nodeVector = (model: TfidfModel, node: TaxonomyNode, parent: TaxonomyNode | undefined): SparseVector =>
+  transformText(model, nodeText(node, parent))
 
 /**
- * The stemmed unigrams and bigrams of a paper that some of `nodes` use, with the words the
- * paper used and their weight (title ×2, bigram ×1.5). Computed once per paper and shared by
- * the evidence of all its topics; terms no node uses are never listed, and a bigram is only
- * spelled out when its first stem starts one of the nodes' bigrams.
- */
-export const termOccurrences = (title: string, abstract: string, nodes: ReadonlyArray<NodeTerms>): ReadonlyArray<TermOccurrence> => {
-  const list: Array<TermOccurrence> = []
-  const used = (term: string) => nodes.some((node) => node.weights.has(term))
-  for (const [text, boost] of [[title, 2], [abstract, 1]] as const) {
-    for (const run of contentRuns(text)) {
-      for (let i = 0; i < run.length; i++) {
-        const unigram = stem(run[i])
-        if (used(unigram)) list.push({ term: unigram, surface: run[i], boost })
-        if (i + 1 < run.length && nodes.some((node) => node.bigramStarts.has(unigram))) {
-          const bigram = `${unigram} ${stem(run[i + 1])}`
-          if (used(bigram)) list.push({ term: bigram, surface: `${run[i]} ${run[i + 1]}`, boost: boost * 1.5 })
-        }
-      }
-    }
-  }
-  return list
-}
-
-/**
- * Evidence for one paper and node: the paper's terms that the node's own text
- * shares, strongest first, in the words the paper used ("diffusion models").
+ * Evidence for one paper and node: the terms of the paper's vector that the node's own text
+ * shares, strongest first (weight in the paper × weight in the node), in the words the dump
+ * uses most for them ("diffusion models"). Both vectors are sorted by column, so this is
+ * one merge, without reading the paper's text again.
  */
 export const evidenceFor = (
-  occurrences: ReadonlyArray<TermOccurrence>,
-  nodeTerms: ReadonlyMap<string, number>,
+  row: SparseVector,
+  node: SparseVector,
+  model: Pick<TfidfModel, "vocabulary" | "surfaces">,
   limit = 6
 ): Array<string> => {
-  const surfaceOf = new Map<string, string>()
-  const weight = new Map<string, number>()
-  for (const { boost, surface, term } of occurrences) {
-    const nodeWeight = nodeTerms.get(term)
-    if (nodeWeight === undefined) continue
-    if (!surfaceOf.has(term)) surfaceOf.set(term, surface)
-    weight.set(term, (weight.get(term) ?? 0) + nodeWeight * boost)
+  const matched: Array<{ readonly column: number; readonly weight: number }> = []
+  for (let p = 0, q = 0; p < row.indices.length && q < node.indices.length;) {
+    if (row.indices[p] < node.indices[q]) p++
+    else if (row.indices[p] > node.indices[q]) q++
+    else matched.push({ column: row.indices[p], weight: row.values[p++] * node.values[q++] })
   }
-  const ranked = [...weight].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([term]) => term)
+  matched.sort((a, b) => b.weight - a.weight || a.column - b.column)
   // A bigram makes its own words redundant as evidence.
-  const shown: Array<string> = []
-  for (const term of ranked) {
+  const shown: Array<number> = []
+  for (const { column } of matched) {
     if (shown.length >= limit) break
-    if (!term.includes(" ") && shown.some((other) => other.split(" ").includes(term))) continue
-    shown.push(term)
+    const term = model.vocabulary[column]
+    if (!term.includes(" ") && shown.some((other) => model.vocabulary[other].split(" ").includes(term))) continue
+    shown.push(column)
   }
-  return shown.map((term) => surfaceOf.get(term)!)
-}
-
-/** A node's terms with their weight in its own text vector, for evidence. */
-export interface NodeTerms {
-  readonly weights: ReadonlyMap<string, number>
-  /** First stems of its bigrams ("diffus" of "diffus model"). */
-  readonly bigramStarts: ReadonlySet<string>
-}
-
-export const nodeTerms = (weights: ReadonlyMap<string, number>): NodeTerms => ({
-  weights,
-  bigramStarts: new Set([...weights.keys()].filter((term) => term.includes(" ")).map((term) => term.slice(0, term.indexOf(" "))))
-})
-
-export const nodeTermWeights = (model: TfidfModel, node: TaxonomyNode, parent: TaxonomyNode | undefined): NodeTerms => {
-  const vector = transformText(model, nodeText(node, parent))
-  return nodeTerms(new Map(Array.from(vector.indices, (column, i) => [model.vocabulary[column], vector.values[i]])))
+  return shown.map((column) => model.surfaces[column])
 }

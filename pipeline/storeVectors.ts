@@ -13,6 +13,8 @@ import { quoteLiteral } from "./sql.ts"
 
 export const VECTOR_SCHEMA: ReadonlyArray<string> = [
   `create table if not exists vocabulary (run_id varchar not null, column_id integer not null, term varchar not null, document_frequency integer not null, idf float not null)`,
+  // The words shown for a term (evidence, cluster terms); databases from before it was stored read the term itself.
+  `alter table vocabulary add column if not exists surface varchar`,
   `create table if not exists paper_vectors (run_id varchar not null, position integer not null, paper_id varchar not null, columns integer[] not null, weights float[] not null)`
 ]
 
@@ -26,7 +28,7 @@ export const appendVectors = async (
   vectorized: Vectorized
 ) => {
   const { matrix, model } = vectorized
-  await append(connection, "vocabulary", model.vocabulary.map((term, column) => [runId, column, term, model.documentFrequency[column], model.idf[column]]))
+  await append(connection, "vocabulary", model.vocabulary.map((term, column) => [runId, column, term, model.documentFrequency[column], model.idf[column], model.surfaces[column]]))
   function* rows() {
     for (let r = 0; r < matrix.rows; r++) {
       const start = matrix.offsets[r]
@@ -60,7 +62,7 @@ export const loadStoredRun = async (connection: DuckDBConnection, runId: string)
   const [run] = await rowsOf(connection, `select run_id, inputs, params from runs where run_id = ${quoteLiteral(runId)}`)
   const params = JSON.parse(String(run.params)) as Record<string, unknown>
   const vectorsRunId = typeof params.vectors_from === "string" ? params.vectors_from : runId
-  const vocabulary = await rowsOf(connection, `select term, document_frequency, idf from vocabulary where run_id = ${quoteLiteral(vectorsRunId)} order by column_id`)
+  const vocabulary = await rowsOf(connection, `select term, document_frequency, idf, surface from vocabulary where run_id = ${quoteLiteral(vectorsRunId)} order by column_id`)
   const vectors = await rowsOf(connection, `
     select v.paper_id, v.columns, v.weights, p.arxiv_id, p.title, p.abstract, p.authors, p.published, p.categories, p.source_format, rp.cluster_id, rp.x, rp.y
     from paper_vectors v join papers p on p.paper_id = v.paper_id
@@ -110,6 +112,7 @@ export const loadStoredRun = async (connection: DuckDBConnection, runId: string)
     vectorized: {
       model: {
         vocabulary: terms,
+        surfaces: vocabulary.map((row, column) => (row.surface === null || row.surface === undefined ? terms[column] : String(row.surface))),
         columnOf: new Map(terms.map((term, column) => [term, column])),
         idf: Float32Array.from(vocabulary, (row) => Number(row.idf)),
         documentFrequency: Int32Array.from(vocabulary, (row) => Number(row.document_frequency)),

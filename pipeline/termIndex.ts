@@ -90,8 +90,12 @@ class PairTable {
  * building, hashing and collecting a string per bigram and a Map per paper.
  */
 export class TermIndex {
-  /** Lower-case word → id of its stem (a unigram term). */
-  private readonly wordId = new Map<string, number>()
+  /** Lower-case word → its index in `words`. */
+  private readonly wordIndex = new Map<string, number>()
+  /** Per distinct word: the word, its stem's term id, how often the corpus used it. */
+  private readonly words: Array<string> = []
+  private readonly wordStem = new Growable(new Int32Array(1024))
+  private readonly wordCount = new Growable(new Int32Array(1024))
   private readonly stemId = new Map<string, number>()
   private readonly pairs = new PairTable()
   /** Per term id: the stem (unigram) or the first stem's id (bigram, with `second`). */
@@ -111,18 +115,44 @@ export class TermIndex {
     return id
   }
 
+  /** Term id of a word's stem; counts the word's use (for `surfaces`). */
   word(word: string): number {
-    let id = this.wordId.get(word)
-    if (id === undefined) {
+    let index = this.wordIndex.get(word)
+    if (index === undefined) {
       const stemmed = stem(word)
-      id = this.stemId.get(stemmed)
+      let id = this.stemId.get(stemmed)
       if (id === undefined) {
         id = this.add(-1, -1, stemmed)
         this.stemId.set(stemmed, id)
       }
-      this.wordId.set(word, id)
+      index = this.words.length
+      this.words.push(word)
+      this.wordStem.push(id)
+      this.wordCount.push(0)
+      this.wordIndex.set(word, index)
     }
-    return id
+    this.wordCount.data[index]++
+    return this.wordStem.data[index]
+  }
+
+  /**
+   * Per term id, the words people read for it: a stem's most used word ("diffus" →
+   * "diffusion"), a bigram's two ("diffus model" → "diffusion models"). Ties go to the
+   * alphabetically first word.
+   */
+  surfaces(): (id: number) => string {
+    const best = new Int32Array(this.size).fill(-1)
+    for (let w = 0; w < this.words.length; w++) {
+      const id = this.wordStem.data[w]
+      const current = best[id]
+      const count = this.wordCount.data[w]
+      if (current < 0 || count > this.wordCount.data[current] || (count === this.wordCount.data[current] && this.words[w] < this.words[current])) best[id] = w
+    }
+    const wordOf = (id: number) => (best[id] >= 0 ? this.words[best[id]] : this.stems[id])
+    return (id) => {
+      const a = this.first.data[id]
+      return a < 0 ? wordOf(id) : `${wordOf(a)} ${wordOf(this.second.data[id])}`
+    }
   }
 
   pair(a: number, b: number): number {

@@ -107,38 +107,3 @@ export const phraseKey = (phrase: string): string => {
 
 /** Collapse runs of white space and trim: the form every stored text takes. */
 export const collapseWhitespace = (text: string): string => text.replace(/\s+/g, " ").trim()
-
-/**
- * The words a corpus used for some stemmed terms: "diffus model" → "diffusion
- * models" (the most frequent surface form), for labels people can read.
- */
-export const surfaceForms = (texts: Iterable<string>, wanted: ReadonlySet<string>): Map<string, string> => {
-  const counts = new Map<string, Map<string, number>>()
-  const see = (term: string, surface: string) => {
-    if (!wanted.has(term)) return
-    const forms = counts.get(term) ?? new Map<string, number>()
-    forms.set(surface, (forms.get(surface) ?? 0) + 1)
-    counts.set(term, forms)
-  }
-  // Bigram strings only where the first stem starts a wanted bigram: building one per word pair
-  // of the corpus was most of this function's time.
-  const firstStems = new Set<string>()
-  for (const term of wanted) {
-    const space = term.indexOf(" ")
-    if (space > 0) firstStems.add(term.slice(0, space))
-  }
-  for (const text of texts) {
-    for (const run of contentRuns(text)) {
-      for (let i = 0; i < run.length; i++) {
-        const stemmed = stem(run[i])
-        see(stemmed, run[i])
-        if (i + 1 < run.length && firstStems.has(stemmed)) see(`${stemmed} ${stem(run[i + 1])}`, `${run[i]} ${run[i + 1]}`)
-      }
-    }
-  }
-  const out = new Map<string, string>()
-  for (const [term, forms] of counts) {
-    out.set(term, [...forms].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0][0])
-  }
-  return out
-}

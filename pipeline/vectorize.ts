@@ -25,6 +25,8 @@ export interface SparseVector {
 export interface TfidfModel {
   /** Column → term ("diffus", "diffus model"), sorted. */
   readonly vocabulary: ReadonlyArray<string>
+  /** Column → the words the corpus used most for it ("diffusion models"): what people read. */
+  readonly surfaces: ReadonlyArray<string>
   readonly columnOf: ReadonlyMap<string, number>
   readonly idf: Float32Array
   readonly documentFrequency: Int32Array
@@ -135,6 +137,8 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
   kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
   const columnOfId = new Int32Array(terms).fill(-1)
   const vocabulary = kept.map(([term]) => term)
+  const surfaceOf = index.surfaces()
+  const surfaces = kept.map(([, id]) => surfaceOf(id))
   const cols = kept.length
   const documentFrequency = new Int32Array(cols)
   const idf = new Float32Array(cols)
@@ -167,7 +171,7 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
   }
   const columnOf = new Map(vocabulary.map((term, column) => [term, column]))
   return {
-    model: { vocabulary, columnOf, idf, documentFrequency, documents: n },
+    model: { vocabulary, surfaces, columnOf, idf, documentFrequency, documents: n },
     matrix: { rows: n, cols, offsets: shared(offsets), indices: shared(ids.subarray(0, written)), values: shared(counts.subarray(0, written)) }
   }
 }

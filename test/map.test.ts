@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { classify, DEFAULT_CLASSIFY } from "../pipeline/classify.ts"
 import { UNASSIGNED } from "../pipeline/domain.ts"
-import { evidenceFor, nodeTerms, termOccurrences } from "../pipeline/map.ts"
+import { evidenceFor } from "../pipeline/map.ts"
 import { mlTaxonomy, paperNamed, samplePapers } from "./fixtures-helpers.ts"
 
 const papers = samplePapers()
@@ -56,11 +56,14 @@ describe("map", () => {
       assert.strictEqual(result.clusterTopics.length, result.clustering.k)
     }))
 
-  it.effect("evidence names the shared words as the paper wrote them", () =>
+  it.effect("evidence names the terms a paper shares with its node, strongest first, in the dump's own words", () =>
     Effect.gen(function*() {
-      const node = nodeTerms(new Map([["diffus model", 1], ["video", 0.5], ["diffus", 0.4]]))
-      const evidence = evidenceFor(termOccurrences("Diffusion Models for Video", "We train video diffusion models.", [node]), node.weights)
-      assert.deepStrictEqual(evidence, ["diffusion models", "video"])
+      const model = { vocabulary: ["diffus", "diffus model", "model", "video"], surfaces: ["diffusion", "diffusion models", "models", "video"] }
+      const row = { indices: Int32Array.of(0, 1, 2, 3), values: Float32Array.of(0.3, 0.6, 0.2, 0.7) }
+      const node = { indices: Int32Array.of(0, 1, 3), values: Float32Array.of(0.4, 1, 0.5) }
+      // "diffus" is left out: the bigram "diffusion models" already says it; "models" is not in the node.
+      assert.deepStrictEqual(evidenceFor(row, node, model), ["diffusion models", "video"])
+      assert.deepStrictEqual(evidenceFor(row, node, model, 1), ["diffusion models"])
     }))
 
   it.effect("pulls papers similar to a node's examples to that node", () =>

@@ -30,7 +30,6 @@ export const remapCommand = Command.make(
     const stored = yield* store.loadRun(sourceRunId)
     progress.stage("load", `run ${sourceRunId}: ${stored.papers.length} papers, ${stored.clusters.length} clusters`, stored.papers.length)
     const { assignments, clusterTopics } = assignTopics(
-      stored.papers,
       stored.vectorized,
       { labels: stored.clusterOfPaper, k: stored.clusters.length },
       taxonomy,
