@@ -35,3 +35,21 @@ export interface RunRecord {
   /** The run's TF-IDF space, stored so that a remap can re-map without re-vectorising; null for a remap. */
   readonly vectors: Vectorized | null
 }
+
+/**
+ * A remap: new topics for a stored run's papers. Its papers, clusters, keyphrases and map
+ * coordinates are the source run's, copied inside the database.
+ */
+export interface RemapRecord {
+  readonly runId: string
+  readonly parentRunId: string
+  readonly startedAt: Date
+  readonly finishedAt: Date
+  readonly inputs: ReadonlyArray<string>
+  readonly taxonomy: Taxonomy
+  readonly params: Readonly<Record<string, unknown>>
+  /** The stored papers' ids, in the order of `assignments`' paperIndex. */
+  readonly paperIds: ReadonlyArray<string>
+  readonly clusterTopics: ReadonlyArray<ClusterMapping>
+  readonly assignments: ReadonlyArray<Assignment>
+}

@@ -13,7 +13,8 @@ import {
   JSToDuckDBValueConverter
 } from "@duckdb/node-api"
 import { Context, Effect, Layer } from "effect"
-import type { Assignment, ClusterSummary, RunRecord } from "./runRecord.ts"
+import type { Assignment, ClusterSummary, RemapRecord, RunRecord } from "./runRecord.ts"
+import { quoteLiteral } from "./sql.ts"
 import { DatabaseError, type Paper, UNASSIGNED } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
 import { SCHEMA_STATEMENTS } from "./storeSchema.ts"
@@ -107,9 +108,9 @@ function* paperRows(record: RunRecord, newPapers: ReadonlySet<string>) {
   }
 }
 
-function* topicRows(runId: string, papers: ReadonlyArray<Paper>, assignments: ReadonlyArray<Assignment>) {
+function* topicRows(runId: string, paperIds: ReadonlyArray<string>, assignments: ReadonlyArray<Assignment>) {
   for (const assignment of assignments) {
-    const paperId = papers[assignment.paperIndex].paperId
+    const paperId = paperIds[assignment.paperIndex]
     let rank = 1
     for (const topic of assignment.topics) yield [runId, paperId, topic.nodeId, rank++, topic.score, [...topic.evidence]]
   }
@@ -158,6 +159,45 @@ const fillInMetadata = async (connection: DuckDBConnection, known: ReadonlyArray
   await connection.run("drop table metadata")
 }
 
+type AppendTo = (table: string, rows: Iterable<ReadonlyArray<unknown>>) => Promise<void>
+
+const runRow = (record: RunRecord | RemapRecord, kind: RunRecord["kind"], paperCount: number) => [
+  record.runId, kind, record.parentRunId, record.startedAt, record.finishedAt, [...record.inputs],
+  record.taxonomy.file, record.taxonomy.sha256, JSON.stringify(record.params), paperCount
+]
+
+/** The taxonomy and the assignments of a run or remap. */
+const appendTopics = async (append: AppendTo, record: RunRecord | RemapRecord, paperIds: ReadonlyArray<string>) => {
+  const { runId } = record
+  await append("taxonomy_nodes", [
+    ...record.taxonomy.nodes.map((node, position) => [
+      runId, node.id, node.parentId, node.label, node.path, node.depth, node.description, [...node.keywords], [...node.examples], position
+    ]),
+    [runId, UNASSIGNED, null, "Unassigned", UNASSIGNED, 0, "Papers that fit no node of the taxonomy.", [], [], record.taxonomy.nodes.length]
+  ])
+  await append("cluster_topics", record.clusterTopics.map((mapping) => [runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
+  await append("paper_topics", topicRows(runId, paperIds, record.assignments))
+}
+
+/**
+ * A remap's rows: its topics from here, its papers' clusters, map coordinates and
+ * keyphrases copied from the source run inside the database (no round trip through
+ * JavaScript). Runs inside the caller's transaction.
+ */
+const insertRemap = async (connection: DuckDBConnection, record: RemapRecord, signal: AbortSignal): Promise<number> => {
+  const append = (table: string, rows: Iterable<ReadonlyArray<unknown>>) => {
+    signal.throwIfAborted()
+    return appendRows(connection, table, rows)
+  }
+  const [runId, source] = [quoteLiteral(record.runId), quoteLiteral(record.parentRunId)]
+  await append("runs", [runRow(record, "remap", record.paperIds.length)])
+  await connection.run(`insert into run_papers select ${runId}, paper_id, cluster_id, x, y from run_papers where run_id = ${source}`)
+  await connection.run(`insert into keyphrases select ${runId}, paper_id, rank, phrase, score from keyphrases where run_id = ${source}`)
+  await connection.run(`insert into clusters select ${runId}, cluster_id, size, label, top_terms from clusters where run_id = ${source}`)
+  await appendTopics(append, record, record.paperIds)
+  return 0
+}
+
 /** Every row of one run, table by table, stopping between tables once `signal` aborts. Runs inside the caller's transaction. */
 const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal: AbortSignal): Promise<number> => {
   const { runId } = record
@@ -168,10 +208,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   const existing = await connection.runAndReadAll("select paper_id from papers")
   const stored = new Set(existing.getColumnsJson()[0]?.map(String) ?? [])
   const newPapers = new Set(record.papers.map((paper) => paper.paperId).filter((id) => !stored.has(id)))
-  await append("runs", [[
-    runId, record.kind, record.parentRunId, record.startedAt, record.finishedAt, [...record.inputs],
-    record.taxonomy.file, record.taxonomy.sha256, JSON.stringify(record.params), record.papers.length
-  ]])
+  await append("runs", [runRow(record, record.kind, record.papers.length)])
   await append("papers", paperRows(record, newPapers))
   await fillInMetadata(connection, record.papers.filter((paper) => !newPapers.has(paper.paperId)))
   await append("run_papers", record.papers.map((paper, i) => [runId, paper.paperId, record.clusterOfPaper[i], record.coordinates.x[i], record.coordinates.y[i]]))
@@ -179,14 +216,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
     record.keyphrases[i].map((keyphrase, rank) => [runId, paper.paperId, rank + 1, keyphrase.phrase, keyphrase.score])
   ))
   await append("clusters", clusterRows(runId, record.clusters))
-  await append("taxonomy_nodes", [
-    ...record.taxonomy.nodes.map((node, position) => [
-      runId, node.id, node.parentId, node.label, node.path, node.depth, node.description, [...node.keywords], [...node.examples], position
-    ]),
-    [runId, UNASSIGNED, null, "Unassigned", UNASSIGNED, 0, "Papers that fit no node of the taxonomy.", [], [], record.taxonomy.nodes.length]
-  ])
-  await append("cluster_topics", record.clusterTopics.map((mapping) => [runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
-  await append("paper_topics", topicRows(runId, record.papers, record.assignments))
+  await appendTopics(append, record, record.papers.map((paper) => paper.paperId))
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
   if (record.vectors !== null) {
     signal.throwIfAborted()
@@ -202,11 +232,11 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
  * (re)created here rather than on open, so that opening a database for a run that
  * then fails changes no byte.
  */
-const writeInTransaction = async (connection: DuckDBConnection, record: RunRecord, signal: AbortSignal): Promise<number> => {
+const writeInTransaction = async <R>(connection: DuckDBConnection, record: R, signal: AbortSignal, insert: (connection: DuckDBConnection, record: R, signal: AbortSignal) => Promise<number>): Promise<number> => {
   await connection.run("begin transaction")
   try {
     for (const statement of [...SCHEMA_STATEMENTS, ...VECTOR_SCHEMA]) await connection.run(statement)
-    const newPapers = await insertRun(connection, record, signal)
+    const newPapers = await insert(connection, record, signal)
     signal.throwIfAborted()
     await connection.run("commit")
     return newPapers
@@ -233,6 +263,7 @@ export class Store extends Context.Service<Store, {
   /** The stored id of each paper that the database already knows (by arXiv id, else by title). */
   resolveIdentities(papers: ReadonlyArray<Paper>): Effect.Effect<ReadonlyArray<Paper>, DatabaseError>
   writeRun(record: RunRecord): Effect.Effect<{ readonly newPapers: number }, DatabaseError>
+  writeRemap(record: RemapRecord): Effect.Effect<void, DatabaseError>
   /** A stored run with its vectors and clusters, as `remap` needs it. */
   loadRun(runId: string): Effect.Effect<StoredRun, DatabaseError>
   query(sql: string): Effect.Effect<QueryResult, DatabaseError>
@@ -262,8 +293,12 @@ export class Store extends Context.Service<Store, {
         })
 
         const writeRun = Effect.fn("Store.writeRun")(function*(record: RunRecord) {
-          const newPapers = yield* duckdb(file, "writing the run", (signal) => writeInTransaction(connection, record, signal))
+          const newPapers = yield* duckdb(file, "writing the run", (signal) => writeInTransaction(connection, record, signal, insertRun))
           return { newPapers }
+        })
+
+        const writeRemap = Effect.fn("Store.writeRemap")(function*(record: RemapRecord) {
+          yield* duckdb(file, "writing the remap", (signal) => writeInTransaction(connection, record, signal, insertRemap))
         })
 
         const query = Effect.fn("Store.query")(function*(sql: string) {
@@ -277,7 +312,7 @@ export class Store extends Context.Service<Store, {
           return yield* duckdb(file, `loading run ${runId}`, () => loadStoredRun(connection, runId))
         })
 
-        return Store.of({ file, resolveIdentities, writeRun, loadRun, query })
+        return Store.of({ file, resolveIdentities, writeRun, writeRemap, loadRun, query })
       })
     )
 }

@@ -28,39 +28,34 @@ export const remapCommand = Command.make(
     const sourceRunId = yield* resolveRunId(options.run)
     const startedAt = new Date(yield* Clock.currentTimeMillis)
     const stored = yield* store.loadRun(sourceRunId)
-    progress.stage("load", `run ${sourceRunId}: ${stored.papers.length} papers, ${stored.clusters.length} clusters`, stored.papers.length)
+    progress.stage("load", `run ${sourceRunId}: ${stored.paperIds.length} papers, ${stored.clusterCount} clusters`, stored.paperIds.length)
     const { assignments, clusterTopics } = assignTopics(
       stored.vectorized,
-      { labels: stored.clusterOfPaper, k: stored.clusters.length },
+      { labels: stored.clusterOfPaper, k: stored.clusterCount },
       taxonomy,
       DEFAULT_CLASSIFY.map
     )
-    progress.stage("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${stored.clusters.length} clusters mapped`, stored.papers.length)
+    progress.stage("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${stored.clusterCount} clusters mapped`, stored.paperIds.length)
     const runId = newRunId(yield* Clock.currentTimeMillis)
-    yield* store.writeRun({
+    yield* store.writeRemap({
       runId,
-      kind: "remap",
       parentRunId: sourceRunId,
       startedAt,
       finishedAt: new Date(yield* Clock.currentTimeMillis),
       inputs: stored.inputs,
       taxonomy,
       params: { ...stored.params, map: DEFAULT_CLASSIFY.map, vectors_from: stored.vectorsRunId },
-      papers: stored.papers,
-      clusterOfPaper: stored.clusterOfPaper,
-      coordinates: stored.coordinates,
-      keyphrases: stored.keyphrases,
-      clusters: stored.clusters,
+      paperIds: stored.paperIds,
       clusterTopics,
-      assignments,
-      vectors: null
+      assignments
     })
+    progress.stage("store", `run ${runId} (remap) in ${displayPath(store.file)}`, stored.paperIds.length)
     const reports = yield* writeReports(runId, resolve(options.out))
     const moved = yield* store.query(`select count(*)::integer as n from (${reportQuery("changes.csv").replaceAll("$run", quoteLiteral(runId))})`)
     progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
     yield* Console.log([
       ["run id", `${runId} (remap of ${sourceRunId})`],
-      ["papers", String(stored.papers.length)],
+      ["papers", String(stored.paperIds.length)],
       ["moved", `${moved.rows[0]?.n ?? 0} papers changed primary topic (see changes.csv)`],
       ["suggestions", `${reports.suggestions} (see suggestions.csv)`],
       ["reports", `${displayPath(reports.directory)} (also ${displayPath(reports.latest)})`]
