@@ -208,16 +208,22 @@ export const wordModels = (
   const { cols, rows } = matrix
   const counts = new Float64Array(cols * K)
   const corpus = new Float64Array(cols)
-  const active: Array<number> = []
+  const activeClass = new Int32Array(K)
+  const activeWeight = new Float64Array(K)
   for (let r = 0; r < rows; r++) {
-    active.length = 0
     // Posteriors below 1e-4 add nothing visible and would cost a pass per class.
-    for (let k = 0; k < K; k++) if (posterior[r * K + k] >= 1e-4) active.push(k)
-    for (let q = matrix.offsets[r]; q < matrix.offsets[r + 1]; q++) {
+    let active = 0
+    for (let k = 0; k < K; k++) {
+      const weight = posterior[r * K + k]
+      if (weight < 1e-4) continue
+      activeClass[active] = k
+      activeWeight[active++] = weight
+    }
+    for (let q = matrix.offsets[r], end = matrix.offsets[r + 1]; q < end; q++) {
       const value = matrix.values[q]
       const base = matrix.indices[q] * K
       corpus[matrix.indices[q]] += value
-      for (const k of active) counts[base + k] += posterior[r * K + k] * value
+      for (let j = 0; j < active; j++) counts[base + activeClass[j]] += activeWeight[j] * value
     }
   }
   for (let i = 0; i < counts.length; i++) counts[i] += options.seedPapers * seeds[i]

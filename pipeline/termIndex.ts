@@ -37,49 +37,60 @@ export class Growable<T extends Int32Array | Float32Array | Float64Array> {
 }
 
 /**
- * (stem id, stem id) → bigram id, open addressing over typed arrays: a Map keyed by a
- * number above 2^31 boxes and hashes a heap number per lookup (30% of vectorize's profile).
+ * (stem id, stem id) → bigram id, open addressing over one Int32Array of ids: the pair of
+ * an id is read back from the index's own `first` / `second` arrays, so a slot costs 4
+ * bytes (a million papers make tens of millions of distinct bigrams before min_df prunes
+ * them). A Map keyed by a number above 2^31 boxes and hashes a heap number per lookup.
  */
 class PairTable {
   private mask = (1 << 16) - 1
   private size = 0
-  private firsts = new Int32Array(1 << 16).fill(-1)
-  private seconds = new Int32Array(1 << 16)
-  private ids = new Int32Array(1 << 16)
+  private ids = new Int32Array(1 << 16).fill(-1)
+
+  private readonly first: Growable<Int32Array>
+  private readonly second: Growable<Int32Array>
+
+  constructor(first: Growable<Int32Array>, second: Growable<Int32Array>) {
+    this.first = first
+    this.second = second
+  }
+
+  private static hash(a: number, b: number): number {
+    return Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)
+  }
 
   private slot(a: number, b: number): number {
-    let slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) & this.mask
-    while (this.firsts[slot] !== -1 && (this.firsts[slot] !== a || this.seconds[slot] !== b)) slot = (slot + 1) & this.mask
+    const { ids, mask } = this
+    const first = this.first.data
+    const second = this.second.data
+    let slot = PairTable.hash(a, b) & mask
+    while (ids[slot] !== -1 && (first[ids[slot]] !== a || second[ids[slot]] !== b)) slot = (slot + 1) & mask
     return slot
   }
 
   get(a: number, b: number): number {
-    const slot = this.slot(a, b)
-    return this.firsts[slot] === -1 ? -1 : this.ids[slot]
+    return this.ids[this.slot(a, b)]
   }
 
-  set(a: number, b: number, id: number) {
-    if ((this.size + 1) * 2 > this.mask) this.grow()
-    const slot = this.slot(a, b)
-    if (this.firsts[slot] === -1) this.size++
-    this.firsts[slot] = a
-    this.seconds[slot] = b
+  /** Record the pair that `first` / `second` hold at `id`. */
+  add(id: number) {
+    // Up to 3/4 full: linear probing stays short, and the table stays a third smaller than at 1/2.
+    if ((this.size + 1) * 4 > this.mask * 3) this.grow()
+    const slot = this.slot(this.first.data[id], this.second.data[id])
+    if (this.ids[slot] === -1) this.size++
     this.ids[slot] = id
   }
 
   private grow() {
-    const { firsts, seconds, ids } = this
-    const capacity = firsts.length * 2
-    this.mask = capacity - 1
-    this.firsts = new Int32Array(capacity).fill(-1)
-    this.seconds = new Int32Array(capacity)
-    this.ids = new Int32Array(capacity)
-    for (let slot = 0; slot < firsts.length; slot++) {
-      if (firsts[slot] === -1) continue
-      const next = this.slot(firsts[slot], seconds[slot])
-      this.firsts[next] = firsts[slot]
-      this.seconds[next] = seconds[slot]
-      this.ids[next] = ids[slot]
+    const old = this.ids
+    this.mask = old.length * 2 - 1
+    this.ids = new Int32Array(old.length * 2).fill(-1)
+    for (let slot = 0; slot < old.length; slot++) {
+      const id = old[slot]
+      if (id === -1) continue
+      let next = PairTable.hash(this.first.data[id], this.second.data[id]) & this.mask
+      while (this.ids[next] !== -1) next = (next + 1) & this.mask
+      this.ids[next] = id
     }
   }
 }
@@ -97,21 +108,25 @@ export class TermIndex {
   private readonly wordStem = new Growable(new Int32Array(1024))
   private readonly wordCount = new Growable(new Int32Array(1024))
   private readonly stemId = new Map<string, number>()
-  private readonly pairs = new PairTable()
-  /** Per term id: the stem (unigram) or the first stem's id (bigram, with `second`). */
-  readonly stems: Array<string> = []
+  private readonly pairs: PairTable
+  /** Stem of each unigram id (bigram ids have none: their stems are `first` / `second`'s). */
+  private readonly stems = new Map<number, string>()
+  /** Per term id: -1 (a unigram), or a bigram's first and second stem ids. */
   readonly first = new Growable(new Int32Array(1024))
   readonly second = new Growable(new Int32Array(1024))
+
+  constructor() {
+    this.pairs = new PairTable(this.first, this.second)
+  }
 
   get size() {
     return this.first.length
   }
 
-  private add(first: number, second: number, stemmed: string) {
+  private add(first: number, second: number) {
     const id = this.first.length
     this.first.push(first)
     this.second.push(second)
-    this.stems.push(stemmed)
     return id
   }
 
@@ -122,8 +137,9 @@ export class TermIndex {
       const stemmed = stem(word)
       let id = this.stemId.get(stemmed)
       if (id === undefined) {
-        id = this.add(-1, -1, stemmed)
+        id = this.add(-1, -1)
         this.stemId.set(stemmed, id)
+        this.stems.set(id, stemmed)
       }
       index = this.words.length
       this.words.push(word)
@@ -148,7 +164,7 @@ export class TermIndex {
       const count = this.wordCount.data[w]
       if (current < 0 || count > this.wordCount.data[current] || (count === this.wordCount.data[current] && this.words[w] < this.words[current])) best[id] = w
     }
-    const wordOf = (id: number) => (best[id] >= 0 ? this.words[best[id]] : this.stems[id])
+    const wordOf = (id: number) => (best[id] >= 0 ? this.words[best[id]] : this.stems.get(id)!)
     return (id) => {
       const a = this.first.data[id]
       return a < 0 ? wordOf(id) : `${wordOf(a)} ${wordOf(this.second.data[id])}`
@@ -158,8 +174,8 @@ export class TermIndex {
   pair(a: number, b: number): number {
     let id = this.pairs.get(a, b)
     if (id < 0) {
-      id = this.add(a, b, "")
-      this.pairs.set(a, b, id)
+      id = this.add(a, b)
+      this.pairs.add(id)
     }
     return id
   }
@@ -167,7 +183,7 @@ export class TermIndex {
   /** The term's text as `terms()` spells it: "diffus" or "diffus model". */
   term(id: number): string {
     const a = this.first.data[id]
-    return a < 0 ? this.stems[id] : `${this.stems[a]} ${this.stems[this.second.data[id]]}`
+    return a < 0 ? this.stems.get(id)! : `${this.stems.get(a)} ${this.stems.get(this.second.data[id])}`
   }
 
   /** Id of a term spelled as `terms()` does, if the corpus has it. */

@@ -5,7 +5,7 @@
  * typed arrays (CSR), so a large corpus costs its non-zeros, not rows × vocabulary.
  */
 import type { Paper } from "./domain.ts"
-import { Growable, shared, TermIndex } from "./termIndex.ts"
+import { Growable, TermIndex } from "./termIndex.ts"
 import { contentRuns, terms } from "./text.ts"
 
 export interface SparseRows {
@@ -76,13 +76,59 @@ export interface Vectorized {
   readonly matrix: SparseRows
 }
 
+const CHUNK_BITS = 22
+const CHUNK = 1 << CHUNK_BITS
+
+/** (term id, weighted count) pairs appended in chunks of 4M; read by position, released from the front. */
+class RawEntries {
+  length = 0
+  private readonly ids: Array<Int32Array | undefined> = []
+  private readonly counts: Array<Float32Array | undefined> = []
+
+  push(id: number, count: number) {
+    const offset = this.length & (CHUNK - 1)
+    if (offset === 0) {
+      this.ids.push(new Int32Array(CHUNK))
+      this.counts.push(new Float32Array(CHUNK))
+    }
+    const chunk = this.length >>> CHUNK_BITS
+    this.ids[chunk]![offset] = id
+    this.counts[chunk]![offset] = count
+    this.length++
+  }
+
+  id(position: number): number {
+    return this.ids[Math.floor(position / CHUNK)]![position % CHUNK]
+  }
+
+  count(position: number): number {
+    return this.counts[Math.floor(position / CHUNK)]![position % CHUNK]
+  }
+
+  forEachId(visit: (id: number) => void) {
+    for (let chunk = 0; chunk * CHUNK < this.length; chunk++) {
+      const ids = this.ids[chunk]!
+      const size = Math.min(CHUNK, this.length - chunk * CHUNK)
+      for (let i = 0; i < size; i++) visit(ids[i])
+    }
+  }
+
+  /** Let go of every chunk wholly before `position`. */
+  release(position: number) {
+    for (let chunk = Math.floor(position / CHUNK) - 1; chunk >= 0 && this.ids[chunk] !== undefined; chunk--) {
+      this.ids[chunk] = undefined
+      this.counts[chunk] = undefined
+    }
+  }
+}
+
 export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOptions, onProgress?: (done: number) => void): Vectorized => {
   const n = papers.length
   const index = new TermIndex()
-  // Every paper's distinct term ids and weighted counts, concatenated (CSR over term ids).
-  const rawOffsets = new Int32Array(n + 1)
-  const rawIds = new Growable(new Int32Array(1 << 16))
-  const rawCounts = new Growable(new Float32Array(1 << 16))
+  // Every paper's distinct term ids and weighted counts, concatenated (CSR over term ids), in
+  // fixed-size chunks: no doubling copies, and each chunk is let go once the rows are built.
+  const rawOffsets = new Float64Array(n + 1)
+  const raw = new RawEntries()
   let scratch = new Float64Array(1 << 16)
   const touched = new Growable(new Int32Array(1024))
   const bump = (id: number, weight: number) => {
@@ -111,20 +157,17 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
     touched.length = 0
     addText(papers[r].title, options.titleWeight)
     addText(papers[r].abstract, 1)
-    rawIds.ensure(rawIds.length + touched.length)
-    rawCounts.ensure(rawCounts.length + touched.length)
     for (let t = 0; t < touched.length; t++) {
       const id = touched.data[t]
-      rawIds.data[rawIds.length++] = id
-      rawCounts.data[rawCounts.length++] = scratch[id]
+      raw.push(id, scratch[id])
       scratch[id] = 0
     }
-    rawOffsets[r + 1] = rawIds.length
+    rawOffsets[r + 1] = raw.length
     if (onProgress !== undefined && (r & 1023) === 1023) onProgress(r + 1)
   }
   const terms = index.size
   const df = new Int32Array(terms)
-  for (let p = 0; p < rawIds.length; p++) df[rawIds.data[p]]++
+  raw.forEachId((id) => df[id]++)
   const maxDf = Math.max(options.minDf, Math.floor(options.maxDf * n))
   const keep = new Uint8Array(terms)
   for (let id = 0; id < terms; id++) if (df[id] <= maxDf && df[id] >= options.minDf) keep[id] = 1
@@ -147,32 +190,36 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
     documentFrequency[column] = df[id]
     idf[column] = Math.log((1 + n) / (1 + df[id])) + 1
   })
-  // Rows in column order, written over the raw arrays (a row never has more columns than ids).
-  const ids = rawIds.data
-  const counts = rawCounts.data
-  const offsets = new Int32Array(n + 1)
+  // The rows, in column order, straight into shared memory (k-means hands them to a worker).
+  let entries = 0
+  raw.forEachId((id) => {
+    if (columnOfId[id] >= 0) entries++
+  })
+  const offsets = new Int32Array(new SharedArrayBuffer((n + 1) * 4))
+  const indices = new Int32Array(new SharedArrayBuffer(entries * 4))
+  const values = new Float32Array(new SharedArrayBuffer(entries * 4))
   const weight = new Float64Array(cols)
   let written = 0
   for (let r = 0; r < n; r++) {
     const start = written
     for (let p = rawOffsets[r], end = rawOffsets[r + 1]; p < end; p++) {
-      const column = columnOfId[ids[p]]
+      const column = columnOfId[raw.id(p)]
       if (column < 0) continue
-      weight[column] = (1 + Math.log(counts[p])) * idf[column]
-      ids[written++] = column
+      weight[column] = (1 + Math.log(raw.count(p))) * idf[column]
+      indices[written++] = column
     }
-    const row = ids.subarray(start, written)
-    row.sort()
+    raw.release(rawOffsets[r + 1])
+    indices.subarray(start, written).sort()
     let norm = 0
-    for (let p = start; p < written; p++) norm += weight[ids[p]] * weight[ids[p]]
+    for (let p = start; p < written; p++) norm += weight[indices[p]] * weight[indices[p]]
     norm = Math.sqrt(norm) || 1
-    for (let p = start; p < written; p++) counts[p] = weight[ids[p]] / norm
+    for (let p = start; p < written; p++) values[p] = weight[indices[p]] / norm
     offsets[r + 1] = written
   }
   const columnOf = new Map(vocabulary.map((term, column) => [term, column]))
   return {
     model: { vocabulary, surfaces, columnOf, idf, documentFrequency, documents: n },
-    matrix: { rows: n, cols, offsets: shared(offsets), indices: shared(ids.subarray(0, written)), values: shared(counts.subarray(0, written)) }
+    matrix: { rows: n, cols, offsets, indices, values }
   }
 }
 
