@@ -187,19 +187,32 @@ export interface Keyphrase {
   readonly score: number
 }
 
+/** One paper's candidate phrases: stem key, weighted count, and the surface form it used most. */
+export interface PaperCandidates {
+  readonly keys: ReadonlyArray<string>
+  readonly weights: ReadonlyArray<number>
+  readonly phrases: ReadonlyArray<string>
+}
+
+/** Phrase surfaces shared between papers: a corpus spells its phrases the same way thousands of times. */
+const surfaceIntern = new Map<string, string>()
+const intern = (surface: string): string => {
+  const known = surfaceIntern.get(surface)
+  if (known !== undefined) return known
+  if (surfaceIntern.size < 2_000_000) surfaceIntern.set(surface, surface)
+  return surface
+}
+
 /**
- * Top keyphrases of each paper. `idf` comes from the corpus being processed, so a
- * phrase every paper uses ("large language models" on an LLM page) ranks below
- * the phrases that set a paper apart.
+ * The candidates of each paper, reduced to parallel arrays as soon as it is read: a Map per
+ * paper (and one per phrase for its surface forms) kept for the whole corpus was most of this
+ * stage's garbage-collection time in the 40k profile.
  */
-export const extractKeyphrases = (
+export const collectCandidates = (
   papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
   onProgress?: (done: number) => void
-): Array<ReadonlyArray<Keyphrase>> => {
-  // Each paper's candidates, reduced to parallel arrays as soon as it is read: a Map per paper
-  // (and one per phrase for its surface forms) kept for the whole corpus was most of this
-  // stage's garbage-collection time in the 40k profile.
-  const perPaper = papers.map((paper, index) => {
+): Array<PaperCandidates> =>
+  papers.map((paper, index) => {
     if (onProgress !== undefined && (index & 1023) === 1023) onProgress(index + 1)
     // `uses` counts the first surface form until a second one appears; then `surfaces` counts them all.
     const counts = new Map<string, { count: number; surface: string; uses: number; surfaces: Map<string, number> | undefined }>()
@@ -229,15 +242,28 @@ export const extractKeyphrases = (
     for (const [key, entry] of counts) {
       keys.push(key)
       weights.push(entry.count)
-      phrases.push(entry.surfaces === undefined ? entry.surface : mostUsed(entry.surfaces))
+      phrases.push(intern(entry.surfaces === undefined ? entry.surface : mostUsed(entry.surfaces)))
     }
     return { keys, weights, phrases }
   })
+
+/**
+ * Top keyphrases of each paper. `idf` comes from the corpus being processed, so a
+ * phrase every paper uses ("large language models" on an LLM page) ranks below
+ * the phrases that set a paper apart.
+ */
+export const extractKeyphrases = (
+  papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
+  onProgress?: (done: number) => void
+): Array<ReadonlyArray<Keyphrase>> => scoreCandidates(collectCandidates(papers, onProgress))
+
+/** Each paper's top keyphrases, from every paper's candidates (the idf is over all of them). */
+export const scoreCandidates = (perPaper: ReadonlyArray<PaperCandidates>): Array<ReadonlyArray<Keyphrase>> => {
   const documentFrequency = new Map<string, number>()
   for (const { keys } of perPaper) {
     for (const key of keys) documentFrequency.set(key, (documentFrequency.get(key) ?? 0) + 1)
   }
-  const n = papers.length
+  const n = perPaper.length
   return perPaper.map(({ keys, weights, phrases }) => {
     const scored: Array<{ phrase: string; raw: number }> = []
     for (let i = 0; i < keys.length; i++) {
@@ -255,25 +281,27 @@ export const extractKeyphrases = (
   })
 }
 
-/** Keyphrases of many papers as three flat arrays: what crosses between threads cheaply. */
+/** Keyphrases of many papers as flat arrays: what crosses between threads cheaply. */
 export interface PackedKeyphrases {
   readonly counts: Int32Array
-  /** Every phrase, in paper order, joined by U+0001. */
-  readonly phrases: string
+  /** Every phrase, in paper order, joined by U+0001, one string per 50,000 papers (a string holds at most 2^29 characters). */
+  readonly phrases: ReadonlyArray<string>
   readonly scores: Float64Array
 }
 
+const PACK_PAPERS = 50_000
+
 export const packKeyphrases = (keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>): PackedKeyphrases => {
   const all = keyphrases.flat()
-  return {
-    counts: Int32Array.from(keyphrases, (list) => list.length),
-    phrases: all.map(({ phrase }) => phrase).join("\u0001"),
-    scores: Float64Array.from(all, ({ score }) => score)
+  const phrases: Array<string> = []
+  for (let start = 0; start < keyphrases.length; start += PACK_PAPERS) {
+    phrases.push(keyphrases.slice(start, start + PACK_PAPERS).flatMap((list) => list.map(({ phrase }) => phrase)).join("\u0001"))
   }
+  return { counts: Int32Array.from(keyphrases, (list) => list.length), phrases, scores: Float64Array.from(all, ({ score }) => score) }
 }
 
 const unpackKeyphrases = ({ counts, phrases, scores }: PackedKeyphrases): Array<ReadonlyArray<Keyphrase>> => {
-  const words = phrases.length > 0 ? phrases.split("\u0001") : []
+  const words = phrases.flatMap((packed) => (packed.length > 0 ? packed.split("\u0001") : []))
   let next = 0
   return Array.from(counts, (count) => Array.from({ length: count }, () => ({ phrase: words[next], score: scores[next++] })))
 }

@@ -1,12 +1,13 @@
 /**
  * The speed-ups of keyphrases, vectorize and cluster must not change a result: the memoised
- * tagger against natural's own, the worker-thread assignment against the single-thread one.
+ * tagger against natural's own, the worker-thread assignment against the single-thread one,
+ * the keyphrases of the background thread against the in-line ones.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createRequire } from "node:module"
 import { kMeans } from "../pipeline/cluster.ts"
-import { tagTokens } from "../pipeline/keyphrases.ts"
+import { extractKeyphrases, keyphrasesInBackground, tagTokens } from "../pipeline/keyphrases.ts"
 import { seededRandom } from "../pipeline/random.ts"
 import type { SparseRows } from "../pipeline/vectorize.ts"
 import { samplePapers } from "./fixtures-helpers.ts"
@@ -69,5 +70,13 @@ describe("speed-ups keep the results", () => {
       assert.strictEqual(threaded.iterations, single.iterations)
       assert.deepStrictEqual(Array.from(threaded.labels), Array.from(single.labels))
       assert.deepStrictEqual(threaded.centroids.map((c) => [Array.from(c.indices), Array.from(c.values)]), single.centroids.map((c) => [Array.from(c.indices), Array.from(c.values)]))
+    }), 60_000)
+
+  it.effect("extracts the same keyphrases on the background thread as in line", () =>
+    Effect.gen(function*() {
+      // 5,460 papers: enough to start the worker; each copy's title is its own, so the idf varies.
+      const papers = Array.from({ length: 60 }, (_, copy) => samplePapers().map((paper) => ({ ...paper, title: `${paper.title} ${copy % 7 === 0 ? "revisited" : ""}` }))).flat()
+      const background = yield* Effect.promise(() => keyphrasesInBackground(papers))
+      assert.deepStrictEqual(background, extractKeyphrases(papers))
     }), 60_000)
 })

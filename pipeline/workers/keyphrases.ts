@@ -1,21 +1,22 @@
 /**
  * Worker thread of the keyphrase stage (keyphrasesInBackground in keyphrases.ts): receives
- * the papers' titles and abstracts in chunks, extracts their keyphrases with the same
- * function as the main thread, and sends them back packed (one string and one score array
- * per chunk, not an object per phrase).
+ * the papers' titles and abstracts in chunks and reduces each chunk to its candidates as it
+ * arrives (so no chunk's text is kept), then scores them all with the same functions as the
+ * main thread and sends the keyphrases back packed (one string and one score array, not an
+ * object per phrase).
  */
 import { parentPort } from "node:worker_threads"
-import { extractKeyphrases, type KeyphraseMessage, packKeyphrases } from "../keyphrases.ts"
+import { collectCandidates, type KeyphraseMessage, packKeyphrases, type PaperCandidates, scoreCandidates } from "../keyphrases.ts"
 
-const papers: Array<{ readonly title: string; readonly abstract: string }> = []
+const candidates: Array<PaperCandidates> = []
 
 parentPort!.on("message", (message: KeyphraseMessage) => {
   if (message.kind === "papers") {
-    message.titles.forEach((title, i) => papers.push({ title, abstract: message.abstracts[i] }))
+    for (const paper of collectCandidates(message.titles.map((title, i) => ({ title, abstract: message.abstracts[i] })))) candidates.push(paper)
     return
   }
   try {
-    const packed = packKeyphrases(extractKeyphrases(papers))
+    const packed = packKeyphrases(scoreCandidates(candidates))
     parentPort!.postMessage({ kind: "done", ...packed })
   } catch (error) {
     parentPort!.postMessage({ kind: "failed", reason: String(error) })
