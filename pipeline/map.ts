@@ -171,11 +171,11 @@ export const mapToTaxonomy = (input: MappingInput, options: MapOptions = DEFAULT
 
   const papers: Array<PaperAssignment> = []
   const final = new Float64Array(L)
-  const order = Array.from({ length: L }, (_, l) => l)
+  const order = new Int32Array(Math.min(3, L))
   for (let r = 0; r < rows; r++) {
     const cluster = distributions[clusterLabels[r]]
     for (let l = 0; l < L; l++) final[l] = (1 - options.clusterWeight) * posterior[r * L + l] + options.clusterWeight * cluster[l]
-    order.sort((a, b) => final[b] - final[a] || a - b)
+    topIndices(final, order)
     // Unassigned: the paper's words barely touch any leaf's own text, and the word models
     // learned from the dump are no better than a coin flip about it either.
     if (bestSeed[r] < options.minSimilarity && final[order[0]] < 0.5) {
@@ -189,6 +189,18 @@ export const mapToTaxonomy = (input: MappingInput, options: MapOptions = DEFAULT
     papers.push({ paperIndex: r, topics })
   }
   return { papers, clusters, clusterLeafScores: distributions, leaves }
+}
+
+/** The indices of the `out.length` largest values, largest first (ties: lower index first), without sorting them all. */
+const topIndices = (values: Float64Array, out: Int32Array) => {
+  out.fill(-1)
+  for (let i = 0; i < values.length; i++) {
+    let slot = out.length
+    while (slot > 0 && (out[slot - 1] < 0 || values[i] > values[out[slot - 1]])) slot--
+    if (slot === out.length) continue
+    out.copyWithin(slot + 1, slot, out.length - 1)
+    out[slot] = i
+  }
 }
 
 const round4 = (value: number): number => Math.round(value * 10_000) / 10_000
