@@ -6,21 +6,26 @@
  */
 import type { SparseRows } from "./vectorize.ts"
 
-/** Scores of every row against K classes: `bias[k] + Σ x_t · weights[t, k]`, rows × K. */
-export const scoreRows = (matrix: SparseRows, weights: Float32Array, K: number, bias?: ArrayLike<number>): Float32Array => {
-  const out = new Float32Array(matrix.rows * K)
+/** The parts of a sparse matrix the scoring kernels read (shared memory, when a worker reads them too). */
+export type ScoredRows = Pick<SparseRows, "rows" | "offsets" | "indices" | "values">
+
+/**
+ * Scores of rows `from` … `to` - 1 against K classes, `bias[k] + Σ x_t · weights[t, k]`,
+ * into `out` (rows × K). Terms no class weighs (most of them, for the taxonomy's own
+ * texts) are skipped: `weighed[t]` is 0 for them.
+ */
+export const scoreRowRange = (
+  matrix: ScoredRows,
+  weights: Float32Array,
+  weighed: Uint8Array,
+  K: number,
+  bias: ArrayLike<number> | undefined,
+  out: Float32Array,
+  from: number,
+  to: number
+) => {
   const row = new Float64Array(K)
-  // Terms no class weighs (most of them, for the taxonomy's own texts) are skipped in one test.
-  const weighed = new Uint8Array(matrix.cols)
-  for (let t = 0; t < matrix.cols; t++) {
-    for (let k = 0, base = t * K; k < K; k++) {
-      if (weights[base + k] !== 0) {
-        weighed[t] = 1
-        break
-      }
-    }
-  }
-  for (let r = 0; r < matrix.rows; r++) {
+  for (let r = from; r < to; r++) {
     if (bias) for (let k = 0; k < K; k++) row[k] = bias[k]
     else row.fill(0)
     for (let p = matrix.offsets[r], end = matrix.offsets[r + 1]; p < end; p++) {
@@ -31,6 +36,27 @@ export const scoreRows = (matrix: SparseRows, weights: Float32Array, K: number, 
     }
     out.set(row, r * K)
   }
+}
+
+/** Which terms any class weighs. */
+export const weighedTerms = (weights: Float32Array, K: number): Uint8Array => {
+  const cols = weights.length / K
+  const weighed = new Uint8Array(cols)
+  for (let t = 0; t < cols; t++) {
+    for (let k = 0, base = t * K; k < K; k++) {
+      if (weights[base + k] !== 0) {
+        weighed[t] = 1
+        break
+      }
+    }
+  }
+  return weighed
+}
+
+/** Scores of every row against K classes: `bias[k] + Σ x_t · weights[t, k]`, rows × K. */
+export const scoreRows = (matrix: SparseRows, weights: Float32Array, K: number, bias?: ArrayLike<number>): Float32Array => {
+  const out = new Float32Array(matrix.rows * K)
+  scoreRowRange(matrix, weights, weighedTerms(weights, K), K, bias, out, 0, matrix.rows)
   return out
 }
 
@@ -82,11 +108,10 @@ export const heaviestTerms = (weights: Float32Array, K: number, limit: number): 
   return { starts, classes, values }
 }
 
-/** Scores of every row against K classes given by column: `Σ x_t · weight[t, k]`, rows × K. */
-export const scoreColumns = (matrix: SparseRows, columns: WeightColumns, K: number): Float32Array => {
-  const out = new Float32Array(matrix.rows * K)
+/** Scores of rows `from` … `to` - 1 against K classes given by column, `Σ x_t · weight[t, k]`, into `out` (rows × K, zeroed). */
+export const scoreColumnRange = (matrix: ScoredRows, columns: WeightColumns, K: number, out: Float32Array, from: number, to: number) => {
   const { classes, starts, values } = columns
-  for (let r = 0; r < matrix.rows; r++) {
+  for (let r = from; r < to; r++) {
     const base = r * K
     for (let p = matrix.offsets[r], end = matrix.offsets[r + 1]; p < end; p++) {
       const value = matrix.values[p]
@@ -94,8 +119,25 @@ export const scoreColumns = (matrix: SparseRows, columns: WeightColumns, K: numb
       for (let q = starts[term], stop = starts[term + 1]; q < stop; q++) out[base + classes[q]] += value * values[q]
     }
   }
+}
+
+/** Scores of every row against K classes given by column, rows × K. */
+export const scoreColumns = (matrix: SparseRows, columns: WeightColumns, K: number): Float32Array => {
+  const out = new Float32Array(matrix.rows * K)
+  scoreColumnRange(matrix, columns, K, out, 0, matrix.rows)
   return out
 }
+
+/**
+ * How a pass over the rows is run: here, or split with a worker thread (scoring.ts).
+ * Either way each row's scores are the same numbers.
+ */
+export interface Scoring {
+  rows(matrix: SparseRows, weights: Float32Array, K: number, bias?: ArrayLike<number>): Float32Array
+  columns(matrix: SparseRows, columns: WeightColumns, K: number): Float32Array
+}
+
+export const IN_LINE: Scoring = { rows: scoreRows, columns: scoreColumns }
 
 /** Row-wise softmax of `scale · scores + logPrior`: a posterior over the K classes per row. */
 export const softmaxRows = (scores: Float32Array, K: number, scale: number, logPrior?: ArrayLike<number>): Float32Array => {
@@ -152,7 +194,8 @@ export const estimateProportions = (
   seeds: Float32Array,
   seedSimilarity: Float32Array,
   K: number,
-  options: ProportionOptions
+  options: ProportionOptions,
+  scoring: Scoring = IN_LINE
 ): Float64Array => {
   const { cols, rows } = matrix
   let logPrior = new Float64Array(K).fill(-Math.log(K))
@@ -177,7 +220,7 @@ export const estimateProportions = (
     const columns = heaviestTerms(centroids, K, options.centroidTerms)
     // Smoothed expected counts: no class's prior reaches zero.
     logPrior = mass.map((count) => Math.log((count + 1) / (rows + K)))
-    posterior = softmaxRows(scoreColumns(matrix, columns, K), K, 1 / options.temperature, logPrior)
+    posterior = softmaxRows(scoring.columns(matrix, columns, K), K, 1 / options.temperature, logPrior)
   }
   return logPrior
 }

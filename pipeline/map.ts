@@ -24,7 +24,8 @@
  */
 import type { ClusterMapping, PaperAssignment, Taxonomy, TaxonomyNode, TopicScore } from "./domain.ts"
 import { UNASSIGNED } from "./domain.ts"
-import { argmaxRow, estimateProportions, scoreRows, softmaxRows, unitColumns, wordModels } from "./dataless.ts"
+import { argmaxRow, estimateProportions, type Scoring, softmaxRows, unitColumns, wordModels } from "./dataless.ts"
+import { twoThreadScoring } from "./scoring.ts"
 import { leavesOf } from "./taxonomy.ts"
 import { evenlySpacedRows, type SparseRows, type SparseVector, subsetRows, type TfidfModel, transformText } from "./vectorize.ts"
 
@@ -135,16 +136,25 @@ const clusterDistributions = (posterior: Float32Array, labels: Int32Array, clust
 }
 
 export const mapToTaxonomy = (input: MappingInput, options: MapOptions = DEFAULT_MAP): Mapping => {
-  const { clusterCount, clusterLabels, matrix, model, taxonomy } = input
-  const leaves = leavesOf(taxonomy)
+  const leaves = leavesOf(input.taxonomy)
+  const seeds = leafSeeds(input.model, input.taxonomy, leaves)
+  // The passes over every paper run on two threads when the dump is large.
+  const scoring = twoThreadScoring()
+  try {
+    return mapWith(input, options, scoring, leaves, seeds)
+  } finally {
+    scoring.close()
+  }
+}
+
+const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, leaves: ReadonlyArray<TaxonomyNode>, seeds: Float32Array): Mapping => {
+  const { clusterCount, clusterLabels, matrix } = input
   const L = leaves.length
   const rows = matrix.rows
   const parentIds = [...new Set(leaves.flatMap((leaf) => (leaf.parentId ? [leaf.parentId] : [])))]
   const parentOf = Int32Array.from(leaves, (leaf) => (leaf.parentId ? parentIds.indexOf(leaf.parentId) : -1))
   const wordOptions = { seedPapers: options.seedPapers, shrinkage: options.shrinkage }
-
-  const seeds = leafSeeds(model, taxonomy, leaves)
-  const seedSimilarity = scoreRows(matrix, seeds, L)
+  const seedSimilarity = scoring.rows(matrix, seeds, L)
   const bestSeed = new Float32Array(rows)
   for (let r = 0; r < rows; r++) bestSeed[r] = seedSimilarity[argmaxRow(seedSimilarity, r * L, L) + r * L]
   // Above `trainingPapers`, the proportions and word models are learned on an even spread of the
@@ -155,12 +165,12 @@ export const mapToTaxonomy = (input: MappingInput, options: MapOptions = DEFAULT
   const training = trainingRows.length === rows ? matrix : subsetRows(matrix, trainingRows)
   const trainingSimilarity = trainingRows.length === rows ? seedSimilarity : gatherRows(seedSimilarity, L, trainingRows)
   let logWords = wordModels(training, softmaxRows(trainingSimilarity, L, 1 / options.temperature), seeds, parentOf, wordOptions)
-  const logPrior = estimateProportions(training, seeds, trainingSimilarity, L, options).map((value) => options.priorWeight * value)
+  const logPrior = estimateProportions(training, seeds, trainingSimilarity, L, options, scoring).map((value) => options.priorWeight * value)
   // Later rounds learn the word models from the posteriors that include the proportions.
   for (let round = 1; round < options.wordRounds; round++) {
-    logWords = wordModels(training, softmaxRows(scoreRows(training, logWords, L), L, options.evidenceScale, logPrior), seeds, parentOf, wordOptions)
+    logWords = wordModels(training, softmaxRows(scoring.rows(training, logWords, L), L, options.evidenceScale, logPrior), seeds, parentOf, wordOptions)
   }
-  const posterior = softmaxRows(scoreRows(matrix, logWords, L), L, options.evidenceScale, logPrior)
+  const posterior = softmaxRows(scoring.rows(matrix, logWords, L), L, options.evidenceScale, logPrior)
 
   const distributions = clusterDistributions(posterior, clusterLabels, clusterCount, L)
   const clusters: Array<ClusterMapping> = distributions.map((distribution, clusterId) => {

@@ -1,12 +1,15 @@
 /**
  * The speed-ups of keyphrases, vectorize and cluster must not change a result: the memoised
  * tagger against natural's own, the worker-thread assignment against the single-thread one,
- * the keyphrases of the background thread against the in-line ones.
+ * the keyphrases of the background thread against the in-line ones, the map's two-thread
+ * scoring passes against the in-line ones.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createRequire } from "node:module"
 import { kMeans } from "../pipeline/cluster.ts"
+import { heaviestTerms, scoreColumns, scoreRows } from "../pipeline/dataless.ts"
+import { twoThreadScoring } from "../pipeline/scoring.ts"
 import { extractKeyphrases, keyphrasesInBackground, tagTokens } from "../pipeline/keyphrases.ts"
 import { seededRandom } from "../pipeline/random.ts"
 import type { SparseRows } from "../pipeline/vectorize.ts"
@@ -78,5 +81,22 @@ describe("speed-ups keep the results", () => {
       const papers = Array.from({ length: 60 }, (_, copy) => samplePapers().map((paper) => ({ ...paper, title: `${paper.title} ${copy % 7 === 0 ? "revisited" : ""}` }))).flat()
       const background = yield* Effect.promise(() => keyphrasesInBackground(papers))
       assert.deepStrictEqual(background, extractKeyphrases(papers))
+    }), 60_000)
+
+  it.effect("scores a million non-zeros the same on one thread and on two", () =>
+    Effect.gen(function*() {
+      const matrix = syntheticMatrix(12_000, 90, 20_000)
+      const K = 7
+      const random = seededRandom(11)
+      const weights = Float32Array.from({ length: matrix.cols * K }, () => (random() < 0.3 ? random() : 0))
+      const bias = [0.1, -0.2, 0.3, 0, 0, 0.5, -1]
+      const scoring = twoThreadScoring()
+      try {
+        assert.deepStrictEqual(Array.from(scoring.rows(matrix, weights, K, bias)), Array.from(scoreRows(matrix, weights, K, bias)))
+        const columns = heaviestTerms(weights, K, 500)
+        assert.deepStrictEqual(Array.from(scoring.columns(matrix, columns, K)), Array.from(scoreColumns(matrix, columns, K)))
+      } finally {
+        scoring.close()
+      }
     }), 60_000)
 })

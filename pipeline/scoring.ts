@@ -1,0 +1,121 @@
+/**
+ * The map stage's passes over the rows on two threads: a worker scores the second half of
+ * the rows (balanced by non-zeros) while this thread scores the first, both into one array
+ * in shared memory. Each row is scored by the same kernel either way, so the numbers are
+ * the same as in line; small matrices, one-core machines and a worker that fails to start
+ * or fails a job run in line.
+ */
+import { availableParallelism } from "node:os"
+import { Worker } from "node:worker_threads"
+import { type ScoredRows, scoreColumnRange, type Scoring, scoreRowRange, type WeightColumns, weighedTerms } from "./dataless.ts"
+import { shared } from "./termIndex.ts"
+import type { SparseRows } from "./vectorize.ts"
+
+/** Slots of the Int32Array through which the worker reports. */
+export const SCORE_CONTROL = { ready: 0, status: 1, idle: 0, done: 1, failed: 2 } as const
+
+export type ScoreJob =
+  | {
+    readonly kind: "rows"
+    readonly matrix: ScoredRows
+    readonly weights: Float32Array
+    readonly weighed: Uint8Array
+    readonly K: number
+    readonly bias: ReadonlyArray<number> | undefined
+    readonly out: Float32Array
+    readonly from: number
+    readonly to: number
+  }
+  | {
+    readonly kind: "columns"
+    readonly matrix: ScoredRows
+    readonly columns: WeightColumns
+    readonly K: number
+    readonly out: Float32Array
+    readonly from: number
+    readonly to: number
+  }
+
+/** Below this many non-zeros a pass takes less time than handing half of it over. */
+const MIN_NONZEROS = 1_000_000
+/** How long to wait for a new worker to load before scoring without it. */
+const START_MS = 15_000
+
+export interface TwoThreadScoring extends Scoring {
+  close(): void
+}
+
+export const twoThreadScoring = (): TwoThreadScoring => {
+  const control = new Int32Array(new SharedArrayBuffer(8))
+  let worker: Worker | undefined
+  let usable = availableParallelism() >= 2
+  const sharedRows = new WeakMap<SparseRows, ScoredRows>()
+
+  const startWorker = (): Worker | undefined => {
+    if (worker === undefined && usable) {
+      worker = new Worker(new URL("./workers/score.ts", import.meta.url), { workerData: { control } })
+      worker.unref()
+      if (Atomics.wait(control, SCORE_CONTROL.ready, 0, START_MS) === "timed-out" && control[SCORE_CONTROL.ready] !== 1) stopWorker()
+    }
+    return worker
+  }
+  const stopWorker = () => {
+    if (worker !== undefined) void worker.terminate()
+    worker = undefined
+    usable = false
+  }
+
+  /** Run `score` over the rows, the second half (by non-zeros) on the worker as `job`. */
+  const split = (
+    matrix: SparseRows,
+    K: number,
+    job: (rows: ScoredRows, out: Float32Array, from: number, to: number) => ScoreJob,
+    score: (rows: ScoredRows, out: Float32Array, from: number, to: number) => void
+  ): Float32Array => {
+    const { rows } = matrix
+    const helper = matrix.indices.length >= MIN_NONZEROS ? startWorker() : undefined
+    if (helper === undefined) {
+      const out = new Float32Array(rows * K)
+      score(matrix, out, 0, rows)
+      return out
+    }
+    let onShared = sharedRows.get(matrix)
+    if (onShared === undefined) {
+      onShared = { rows, offsets: shared(matrix.offsets), indices: shared(matrix.indices), values: shared(matrix.values) }
+      sharedRows.set(matrix, onShared)
+    }
+    const out = new Float32Array(new SharedArrayBuffer(rows * K * 4))
+    let middle = 0
+    while (middle < rows && matrix.offsets[middle] < matrix.indices.length / 2) middle++
+    Atomics.store(control, SCORE_CONTROL.status, SCORE_CONTROL.idle)
+    helper.postMessage(job(onShared, out, middle, rows))
+    score(onShared, out, 0, middle)
+    while (Atomics.load(control, SCORE_CONTROL.status) === SCORE_CONTROL.idle) Atomics.wait(control, SCORE_CONTROL.status, SCORE_CONTROL.idle, 1000)
+    if (control[SCORE_CONTROL.status] !== SCORE_CONTROL.done) {
+      stopWorker()
+      score(onShared, out, middle, rows)
+    }
+    return out
+  }
+
+  return {
+    rows: (matrix, weights, K, bias) => {
+      const weighed = weighedTerms(weights, K)
+      const biasList = bias === undefined ? undefined : Array.from(bias)
+      return split(
+        matrix,
+        K,
+        (rows, out, from, to) => ({ kind: "rows", matrix: rows, weights, weighed, K, bias: biasList, out, from, to }),
+        (rows, out, from, to) => scoreRowRange(rows, weights, weighed, K, biasList, out, from, to)
+      )
+    },
+    columns: (matrix, columns, K) =>
+      split(
+        matrix,
+        K,
+        (rows, out, from, to) => ({ kind: "columns", matrix: rows, columns, K, out, from, to }),
+        (rows, out, from, to) => scoreColumnRange(rows, columns, K, out, from, to)
+      ),
+    close: stopWorker
+  }
+}
