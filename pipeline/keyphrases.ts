@@ -325,7 +325,8 @@ export const keyphrasesInBackground = (papers: ReadonlyArray<Pick<Paper, "title"
   if (papers.length < BACKGROUND_MIN_PAPERS) return Promise.resolve(extractKeyphrases(papers))
   let worker: Worker
   try {
-    worker = new Worker(new URL("./workers/keyphrases.ts", import.meta.url))
+    // Its heap holds every paper's candidate phrases until they are scored: room for a million papers.
+    worker = new Worker(new URL("./workers/keyphrases.ts", import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 8192 } })
     // A run that fails before it asks for the keyphrases must still exit.
     worker.unref()
     for (let start = 0; start < papers.length; start += CHUNK) {
