@@ -2,7 +2,9 @@
  * The corpus's terms as integer ids for vectorize.ts: typed-array building blocks that
  * keep a million papers' term counts out of per-paper Maps and per-bigram strings.
  */
-import { stem } from "./text.ts"
+import { isStopWord, stem } from "./text.ts"
+
+const ALL_DIGITS = /^\d+$/
 
 /**
  * The array in shared memory (a copy, unless it is there already): k-means hands the rows to a worker thread (clusterAssign.ts), which
@@ -130,16 +132,25 @@ export class TermIndex {
     return id
   }
 
-  /** Term id of a word's stem; counts the word's use (for `surfaces`). */
+  /**
+   * Term id of a lower-case word's stem, counting the word's use (for `surfaces`); -1 for a
+   * word that is no term and breaks a run of content words (as `contentRuns` has it: shorter
+   * than 2 characters, a stop word, all digits). One lookup per word of the corpus.
+   */
   word(word: string): number {
     let index = this.wordIndex.get(word)
     if (index === undefined) {
-      const stemmed = stem(word)
-      let id = this.stemId.get(stemmed)
-      if (id === undefined) {
-        id = this.add(-1, -1)
-        this.stemId.set(stemmed, id)
-        this.stems.set(id, stemmed)
+      let id = -1
+      if (word.length >= 2 && !isStopWord(word) && !ALL_DIGITS.test(word)) {
+        const stemmed = stem(word)
+        const known = this.stemId.get(stemmed)
+        if (known === undefined) {
+          id = this.add(-1, -1)
+          this.stemId.set(stemmed, id)
+          this.stems.set(id, stemmed)
+        } else {
+          id = known
+        }
       }
       index = this.words.length
       this.words.push(word)
@@ -160,6 +171,7 @@ export class TermIndex {
     const best = new Int32Array(this.size).fill(-1)
     for (let w = 0; w < this.words.length; w++) {
       const id = this.wordStem.data[w]
+      if (id < 0) continue
       const current = best[id]
       const count = this.wordCount.data[w]
       if (current < 0 || count > this.wordCount.data[current] || (count === this.wordCount.data[current] && this.words[w] < this.words[current])) best[id] = w

@@ -148,4 +148,25 @@ describe("project", () => {
       assert.deepStrictEqual(Array.from(projected.y), [0, 0, 0])
       assert.sameMembers(Array.from(projected.x), [1, -1, 0])
     }))
+
+  it.effect("places papers much the same when the components are fitted on a sample of them", () =>
+    Effect.sync(() => {
+      const { papers, subject } = subjectPapers()
+      // Each paper six times over, so that a third of the rows is a fair sample.
+      const matrix = vectorize(Array.from({ length: 6 }, () => papers).flat())
+      const full = projectPapers(matrix, 42)
+      const sampled = projectPapers(matrix, 42, Math.ceil(matrix.rows / 3))
+      const correlation = (a: Float32Array, b: Float32Array) => {
+        const mean = (v: Float32Array) => v.reduce((sum, value) => sum + value, 0) / v.length
+        const [ma, mb] = [mean(a), mean(b)]
+        let ab = 0
+        let aa = 0
+        let bb = 0
+        for (let i = 0; i < a.length; i++) (ab += (a[i] - ma) * (b[i] - mb)), (aa += (a[i] - ma) ** 2), (bb += (b[i] - mb) ** 2)
+        return ab / Math.sqrt(aa * bb)
+      }
+      assert.isAbove(correlation(full.x, sampled.x), 0.99)
+      assert.isAbove(correlation(full.y, sampled.y), 0.99)
+      assert.strictEqual(sampled.x.length, subject.length * 6)
+    }))
 })
