@@ -108,6 +108,19 @@ function* paperRows(record: RunRecord, newPapers: ReadonlySet<string>) {
   }
 }
 
+function* runPaperRows(record: RunRecord) {
+  for (let i = 0; i < record.papers.length; i++) {
+    yield [record.runId, record.papers[i].paperId, record.clusterOfPaper[i], record.coordinates.x[i], record.coordinates.y[i]]
+  }
+}
+
+function* keyphraseRows(record: RunRecord) {
+  for (let i = 0; i < record.papers.length; i++) {
+    let rank = 1
+    for (const { phrase, score } of record.keyphrases[i]) yield [record.runId, record.papers[i].paperId, rank++, phrase, score]
+  }
+}
+
 function* topicRows(runId: string, paperIds: ReadonlyArray<string>, assignments: ReadonlyArray<Assignment>) {
   for (const assignment of assignments) {
     const paperId = paperIds[assignment.paperIndex]
@@ -146,9 +159,9 @@ const lookUpKnown = async (connection: DuckDBConnection, papers: ReadonlyArray<P
 /** Later runs may fill in what an earlier dump lacked (an hf-page paper's arXiv id); they never overwrite it. */
 const fillInMetadata = async (connection: DuckDBConnection, known: ReadonlyArray<Paper>) => {
   await connection.run("create or replace temp table metadata (paper_id varchar, arxiv_id varchar, authors varchar[], published varchar, categories varchar[], abstract varchar)")
-  await appendRows(connection, "metadata", known.map((paper) => [
-    paper.paperId, paper.arxivId, [...paper.authors], paper.published, [...paper.categories], paper.abstract
-  ]))
+  await appendRows(connection, "metadata", (function*() {
+    for (const paper of known) yield [paper.paperId, paper.arxivId, [...paper.authors], paper.published, [...paper.categories], paper.abstract]
+  })())
   await connection.run(`update papers set
       arxiv_id = coalesce(papers.arxiv_id, m.arxiv_id),
       authors = case when len(papers.authors) = 0 then m.authors else papers.authors end,
@@ -211,10 +224,9 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   await append("runs", [runRow(record, record.kind, record.papers.length)])
   await append("papers", paperRows(record, newPapers))
   await fillInMetadata(connection, record.papers.filter((paper) => !newPapers.has(paper.paperId)))
-  await append("run_papers", record.papers.map((paper, i) => [runId, paper.paperId, record.clusterOfPaper[i], record.coordinates.x[i], record.coordinates.y[i]]))
-  await append("keyphrases", record.papers.flatMap((paper, i) =>
-    record.keyphrases[i].map((keyphrase, rank) => [runId, paper.paperId, rank + 1, keyphrase.phrase, keyphrase.score])
-  ))
+  // Rows from generators: a million papers' 10 million keyphrase rows as one array did not fit the heap.
+  await append("run_papers", runPaperRows(record))
+  await append("keyphrases", keyphraseRows(record))
   await append("clusters", clusterRows(runId, record.clusters))
   await appendTopics(append, record, record.papers.map((paper) => paper.paperId))
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
