@@ -129,15 +129,56 @@ export const scoreColumns = (matrix: SparseRows, columns: WeightColumns, K: numb
 }
 
 /**
+ * Expected counts of classes `fromClass` … `toClass` - 1 per term, `Σ_r posterior[r, k] · x[r, t]`,
+ * into `counts` (cols × K), rows in order. Posteriors below 1e-4 add nothing visible and would
+ * cost a pass per class, so they are skipped.
+ */
+export const countClassRange = (
+  matrix: ScoredRows,
+  posterior: Float32Array,
+  K: number,
+  counts: Float64Array,
+  fromClass: number,
+  toClass: number
+) => {
+  const activeClass = new Int32Array(K)
+  const activeWeight = new Float64Array(K)
+  for (let r = 0; r < matrix.rows; r++) {
+    let active = 0
+    for (let k = fromClass; k < toClass; k++) {
+      const weight = posterior[r * K + k]
+      if (weight < 1e-4) continue
+      activeClass[active] = k
+      activeWeight[active++] = weight
+    }
+    for (let q = matrix.offsets[r], end = matrix.offsets[r + 1]; q < end; q++) {
+      const value = matrix.values[q]
+      const base = matrix.indices[q] * K
+      for (let j = 0; j < active; j++) counts[base + activeClass[j]] += activeWeight[j] * value
+    }
+  }
+}
+
+/**
  * How a pass over the rows is run: here, or split with a worker thread (scoring.ts).
  * Either way each row's scores are the same numbers.
  */
 export interface Scoring {
   rows(matrix: SparseRows, weights: Float32Array, K: number, bias?: ArrayLike<number>): Float32Array
   columns(matrix: SparseRows, columns: WeightColumns, K: number): Float32Array
+  /** Expected counts of every class per term (cols × K) under a posterior (rows × K). */
+  counts(matrix: SparseRows, posterior: Float32Array, K: number): Float64Array
 }
 
-export const IN_LINE: Scoring = { rows: scoreRows, columns: scoreColumns }
+export const IN_LINE: Scoring = {
+  rows: scoreRows,
+  columns: scoreColumns,
+  counts: (matrix, posterior, K) => {
+    const counts = new Float64Array(matrix.cols * K)
+    countClassRange(matrix, posterior, K, counts, 0, K)
+    return counts
+  }
+}
 
 /** Row-wise softmax of `scale · scores + logPrior`: a posterior over the K classes per row. */
 export const softmaxRows = (scores: Float32Array, K: number, scale: number, logPrior?: ArrayLike<number>): Float32Array => {
@@ -245,30 +286,14 @@ export const wordModels = (
   posterior: Float32Array,
   seeds: Float32Array,
   parentOf: Int32Array,
-  options: WordModelOptions
+  options: WordModelOptions,
+  scoring: Scoring = IN_LINE
 ): Float32Array => {
   const K = parentOf.length
-  const { cols, rows } = matrix
-  const counts = new Float64Array(cols * K)
+  const { cols } = matrix
+  const counts = scoring.counts(matrix, posterior, K)
   const corpus = new Float64Array(cols)
-  const activeClass = new Int32Array(K)
-  const activeWeight = new Float64Array(K)
-  for (let r = 0; r < rows; r++) {
-    // Posteriors below 1e-4 add nothing visible and would cost a pass per class.
-    let active = 0
-    for (let k = 0; k < K; k++) {
-      const weight = posterior[r * K + k]
-      if (weight < 1e-4) continue
-      activeClass[active] = k
-      activeWeight[active++] = weight
-    }
-    for (let q = matrix.offsets[r], end = matrix.offsets[r + 1]; q < end; q++) {
-      const value = matrix.values[q]
-      const base = matrix.indices[q] * K
-      corpus[matrix.indices[q]] += value
-      for (let j = 0; j < active; j++) counts[base + activeClass[j]] += activeWeight[j] * value
-    }
-  }
+  for (let p = 0; p < matrix.indices.length; p++) corpus[matrix.indices[p]] += matrix.values[p]
   for (let i = 0; i < counts.length; i++) counts[i] += options.seedPapers * seeds[i]
   const parents = Math.max(0, ...parentOf) + 1
   const parentCounts = new Float64Array(cols * parents)

@@ -164,11 +164,11 @@ const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, lea
   const trainingRows = evenlySpacedRows(rows, options.trainingPapers)
   const training = trainingRows.length === rows ? matrix : subsetRows(matrix, trainingRows)
   const trainingSimilarity = trainingRows.length === rows ? seedSimilarity : gatherRows(seedSimilarity, L, trainingRows)
-  let logWords = wordModels(training, softmaxRows(trainingSimilarity, L, 1 / options.temperature), seeds, parentOf, wordOptions)
+  let logWords = wordModels(training, softmaxRows(trainingSimilarity, L, 1 / options.temperature), seeds, parentOf, wordOptions, scoring)
   const logPrior = estimateProportions(training, seeds, trainingSimilarity, L, options, scoring).map((value) => options.priorWeight * value)
   // Later rounds learn the word models from the posteriors that include the proportions.
   for (let round = 1; round < options.wordRounds; round++) {
-    logWords = wordModels(training, softmaxRows(scoring.rows(training, logWords, L), L, options.evidenceScale, logPrior), seeds, parentOf, wordOptions)
+    logWords = wordModels(training, softmaxRows(scoring.rows(training, logWords, L), L, options.evidenceScale, logPrior), seeds, parentOf, wordOptions, scoring)
   }
   const posterior = softmaxRows(scoring.rows(matrix, logWords, L), L, options.evidenceScale, logPrior)
 

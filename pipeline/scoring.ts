@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from "node:os"
 import { Worker } from "node:worker_threads"
-import { type ScoredRows, scoreColumnRange, type Scoring, scoreRowRange, type WeightColumns, weighedTerms } from "./dataless.ts"
+import { countClassRange, type ScoredRows, scoreColumnRange, type Scoring, scoreRowRange, type WeightColumns, weighedTerms } from "./dataless.ts"
 import { shared } from "./termIndex.ts"
 import type { SparseRows } from "./vectorize.ts"
 
@@ -34,6 +34,15 @@ export type ScoreJob =
     readonly out: Float32Array
     readonly from: number
     readonly to: number
+  }
+  | {
+    readonly kind: "counts"
+    readonly matrix: ScoredRows
+    readonly posterior: Float32Array
+    readonly K: number
+    readonly counts: Float64Array
+    readonly fromClass: number
+    readonly toClass: number
   }
 
 /** Below this many non-zeros a pass takes less time than handing half of it over. */
@@ -65,6 +74,30 @@ export const twoThreadScoring = (): TwoThreadScoring => {
     usable = false
   }
 
+  /** The matrix in shared memory, when it is worth a worker; undefined: run in line. */
+  const onWorker = (matrix: SparseRows): { readonly helper: Worker; readonly rows: ScoredRows } | undefined => {
+    const helper = matrix.indices.length >= MIN_NONZEROS ? startWorker() : undefined
+    if (helper === undefined) return undefined
+    let rows = sharedRows.get(matrix)
+    if (rows === undefined) {
+      rows = { rows: matrix.rows, offsets: shared(matrix.offsets), indices: shared(matrix.indices), values: shared(matrix.values) }
+      sharedRows.set(matrix, rows)
+    }
+    return { helper, rows }
+  }
+
+  /** `job` on the worker while this thread does `own`; the worker's part here if it fails. */
+  const together = (helper: Worker, job: ScoreJob, own: () => void, workersPart: () => void) => {
+    Atomics.store(control, SCORE_CONTROL.status, SCORE_CONTROL.idle)
+    helper.postMessage(job)
+    own()
+    while (Atomics.load(control, SCORE_CONTROL.status) === SCORE_CONTROL.idle) Atomics.wait(control, SCORE_CONTROL.status, SCORE_CONTROL.idle, 1000)
+    if (control[SCORE_CONTROL.status] !== SCORE_CONTROL.done) {
+      stopWorker()
+      workersPart()
+    }
+  }
+
   /** Run `score` over the rows, the second half (by non-zeros) on the worker as `job`. */
   const split = (
     matrix: SparseRows,
@@ -73,28 +106,16 @@ export const twoThreadScoring = (): TwoThreadScoring => {
     score: (rows: ScoredRows, out: Float32Array, from: number, to: number) => void
   ): Float32Array => {
     const { rows } = matrix
-    const helper = matrix.indices.length >= MIN_NONZEROS ? startWorker() : undefined
-    if (helper === undefined) {
+    const parallel = onWorker(matrix)
+    if (parallel === undefined) {
       const out = new Float32Array(rows * K)
       score(matrix, out, 0, rows)
       return out
     }
-    let onShared = sharedRows.get(matrix)
-    if (onShared === undefined) {
-      onShared = { rows, offsets: shared(matrix.offsets), indices: shared(matrix.indices), values: shared(matrix.values) }
-      sharedRows.set(matrix, onShared)
-    }
     const out = new Float32Array(new SharedArrayBuffer(rows * K * 4))
     let middle = 0
     while (middle < rows && matrix.offsets[middle] < matrix.indices.length / 2) middle++
-    Atomics.store(control, SCORE_CONTROL.status, SCORE_CONTROL.idle)
-    helper.postMessage(job(onShared, out, middle, rows))
-    score(onShared, out, 0, middle)
-    while (Atomics.load(control, SCORE_CONTROL.status) === SCORE_CONTROL.idle) Atomics.wait(control, SCORE_CONTROL.status, SCORE_CONTROL.idle, 1000)
-    if (control[SCORE_CONTROL.status] !== SCORE_CONTROL.done) {
-      stopWorker()
-      score(onShared, out, middle, rows)
-    }
+    together(parallel.helper, job(parallel.rows, out, middle, rows), () => score(parallel.rows, out, 0, middle), () => score(parallel.rows, out, middle, rows))
     return out
   }
 
@@ -116,6 +137,25 @@ export const twoThreadScoring = (): TwoThreadScoring => {
         (rows, out, from, to) => ({ kind: "columns", matrix: rows, columns, K, out, from, to }),
         (rows, out, from, to) => scoreColumnRange(rows, columns, K, out, from, to)
       ),
+    // Split by class, not by row: each count sums its rows in the same order as in line.
+    counts: (matrix, posterior, K) => {
+      const parallel = onWorker(matrix)
+      if (parallel === undefined) {
+        const counts = new Float64Array(matrix.cols * K)
+        countClassRange(matrix, posterior, K, counts, 0, K)
+        return counts
+      }
+      const counts = new Float64Array(new SharedArrayBuffer(matrix.cols * K * 8))
+      const onShared = posterior.buffer instanceof SharedArrayBuffer ? posterior : shared(posterior)
+      const half = Math.ceil(K / 2)
+      together(
+        parallel.helper,
+        { kind: "counts", matrix: parallel.rows, posterior: onShared, K, counts, fromClass: half, toClass: K },
+        () => countClassRange(parallel.rows, onShared, K, counts, 0, half),
+        () => countClassRange(parallel.rows, onShared, K, counts, half, K)
+      )
+      return counts
+    },
     close: stopWorker
   }
 }

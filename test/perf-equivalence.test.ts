@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createRequire } from "node:module"
 import { kMeans } from "../pipeline/cluster.ts"
-import { heaviestTerms, scoreColumns, scoreRows } from "../pipeline/dataless.ts"
+import { heaviestTerms, IN_LINE, scoreColumns, scoreRows, softmaxRows } from "../pipeline/dataless.ts"
 import { twoThreadScoring } from "../pipeline/scoring.ts"
 import { extractKeyphrases, keyphrasesInBackground, tagTokens } from "../pipeline/keyphrases.ts"
 import { seededRandom } from "../pipeline/random.ts"
@@ -95,6 +95,8 @@ describe("speed-ups keep the results", () => {
         assert.deepStrictEqual(Array.from(scoring.rows(matrix, weights, K, bias)), Array.from(scoreRows(matrix, weights, K, bias)))
         const columns = heaviestTerms(weights, K, 500)
         assert.deepStrictEqual(Array.from(scoring.columns(matrix, columns, K)), Array.from(scoreColumns(matrix, columns, K)))
+        const posterior = softmaxRows(scoreRows(matrix, weights, K), K, 20)
+        assert.deepStrictEqual(Array.from(scoring.counts(matrix, posterior, K)), Array.from(IN_LINE.counts(matrix, posterior, K)))
       } finally {
         scoring.close()
       }

@@ -4,7 +4,7 @@
  * `control`.
  */
 import { parentPort, workerData } from "node:worker_threads"
-import { scoreColumnRange, scoreRowRange } from "../dataless.ts"
+import { countClassRange, scoreColumnRange, scoreRowRange } from "../dataless.ts"
 import { SCORE_CONTROL, type ScoreJob } from "../scoring.ts"
 
 const { control } = workerData as { readonly control: Int32Array }
@@ -12,7 +12,8 @@ const { control } = workerData as { readonly control: Int32Array }
 parentPort!.on("message", (job: ScoreJob) => {
   try {
     if (job.kind === "rows") scoreRowRange(job.matrix, job.weights, job.weighed, job.K, job.bias, job.out, job.from, job.to)
-    else scoreColumnRange(job.matrix, job.columns, job.K, job.out, job.from, job.to)
+    else if (job.kind === "columns") scoreColumnRange(job.matrix, job.columns, job.K, job.out, job.from, job.to)
+    else countClassRange(job.matrix, job.posterior, job.K, job.counts, job.fromClass, job.toClass)
     Atomics.store(control, SCORE_CONTROL.status, SCORE_CONTROL.done)
   } catch {
     Atomics.store(control, SCORE_CONTROL.status, SCORE_CONTROL.failed)
