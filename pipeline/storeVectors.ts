@@ -12,8 +12,12 @@ export const VECTOR_SCHEMA: ReadonlyArray<string> = [
   `create table if not exists vocabulary (run_id varchar not null, column_id integer not null, term varchar not null, document_frequency integer not null, idf float not null)`,
   // The words shown for a term (evidence, cluster terms); databases from before it was stored read the term itself.
   `alter table vocabulary add column if not exists surface varchar`,
-  `create table if not exists paper_vectors (run_id varchar not null, position integer not null, paper_id varchar not null, columns integer[] not null, weights float[] not null)`
+  // Each paper's sparse row as two blobs: little-endian int32 column ids and float32 weights. (Databases
+  // written before keep theirs in `paper_vectors`, as lists; `loadStoredRun` reads either.)
+  `create table if not exists paper_vector_blobs (run_id varchar not null, position integer not null, paper_id varchar not null, columns blob not null, weights blob not null)`
 ]
+
+const bytesOf = (array: Int32Array | Float32Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
 
 type Append = (connection: DuckDBConnection, table: string, rows: Iterable<ReadonlyArray<unknown>>) => Promise<void>
 
@@ -30,10 +34,12 @@ export const appendVectors = async (
     for (let r = 0; r < matrix.rows; r++) {
       const start = matrix.offsets[r]
       const end = matrix.offsets[r + 1]
-      yield [runId, r, papers[r].paperId, Array.from(matrix.indices.subarray(start, end)), Array.from(matrix.values.subarray(start, end))]
+      // Copies: a view of shared memory cannot be handed to DuckDB.
+      yield [runId, r, papers[r].paperId, bytesOf(matrix.indices.slice(start, end)), bytesOf(matrix.values.slice(start, end))]
     }
   }
-  await append(connection, "paper_vectors", rows())
+  // Blobs, not lists: 40,000 rows of two lists took 1.1 s to append.
+  await append(connection, "paper_vector_blobs", rows())
 }
 
 /** A stored run, as `remap` needs it: what the mapping reads, nothing a remap copies inside the database. */
@@ -62,24 +68,7 @@ export const loadStoredRun = async (connection: DuckDBConnection, runId: string)
     `select term, document_frequency, idf, coalesce(surface, term) from vocabulary where run_id = ${quoteLiteral(vectorsRunId)} order by column_id`
   )).getColumns()
   const terms = (vocabulary[0] ?? []).map(String)
-  // Row by row, 40,000 vectors took 3 s; as two lists of all their entries, in row order, they are one copy.
-  const rows = (await connection.runAndReadAll(`
-    select v.paper_id, rp.cluster_id, len(v.columns)::integer as width
-    from paper_vectors v join run_papers rp on rp.run_id = ${quoteLiteral(runId)} and rp.paper_id = v.paper_id
-    where v.run_id = ${quoteLiteral(vectorsRunId)} order by v.position`)).getColumns()
-  const [[indices], [values]] = (await connection.runAndReadAll(`
-    select flatten(list(columns order by position)), flatten(list(weights order by position)) from paper_vectors
-    where run_id = ${quoteLiteral(vectorsRunId)}`)).getColumnsJson() as Array<Array<Array<number> | null>>
-  const paperIds = (rows[0] ?? []).map(String)
-  const offsets = new Int32Array(paperIds.length + 1)
-  ;(rows[2] ?? []).forEach((width, r) => (offsets[r + 1] = offsets[r] + Number(width)))
-  const matrix: SparseRows = {
-    rows: paperIds.length,
-    cols: terms.length,
-    offsets,
-    indices: Int32Array.from(indices ?? []),
-    values: Float32Array.from(values ?? [])
-  }
+  const { paperIds, clusterOfPaper, matrix } = await loadVectors(connection, runId, vectorsRunId, terms.length)
   const [{ clusters }] = await rowsOf(connection, `select count(*)::integer as clusters from clusters where run_id = ${quoteLiteral(runId)}`)
   return {
     runId,
@@ -98,7 +87,54 @@ export const loadStoredRun = async (connection: DuckDBConnection, runId: string)
       },
       matrix
     },
-    clusterOfPaper: Int32Array.from(rows[1] ?? [], Number),
+    clusterOfPaper,
     clusterCount: Number(clusters)
   }
+}
+
+/** Copy a blob's bytes into a fresh (aligned) buffer. */
+const blobBytes = (value: unknown): ArrayBuffer => {
+  const bytes = (value as { readonly bytes: Uint8Array }).bytes
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+}
+
+/** The papers' ids, clusters and sparse rows of a run, in row order, from whichever table holds them. */
+const loadVectors = async (connection: DuckDBConnection, runId: string, vectorsRunId: string, cols: number) => {
+  const [run, vectorsRun] = [quoteLiteral(runId), quoteLiteral(vectorsRunId)]
+  const tableExists = async (name: string) =>
+    (await connection.runAndReadAll(
+      `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main' and table_name = ${quoteLiteral(name)}`
+    )).currentRowCount > 0
+  const blobs = (await tableExists("paper_vector_blobs"))
+    ? (await connection.runAndReadAll(`
+      select v.paper_id, rp.cluster_id, v.columns, v.weights
+      from paper_vector_blobs v join run_papers rp on rp.run_id = ${run} and rp.paper_id = v.paper_id
+      where v.run_id = ${vectorsRun} order by v.position`)).getColumns()
+    : []
+  if ((blobs[0]?.length ?? 0) > 0) {
+    const columns = blobs[2].map((blob) => new Int32Array(blobBytes(blob)))
+    const weights = blobs[3].map((blob) => new Float32Array(blobBytes(blob)))
+    const offsets = new Int32Array(columns.length + 1)
+    columns.forEach((row, r) => (offsets[r + 1] = offsets[r] + row.length))
+    const indices = new Int32Array(offsets[columns.length])
+    const values = new Float32Array(offsets[columns.length])
+    columns.forEach((row, r) => indices.set(row, offsets[r]))
+    weights.forEach((row, r) => values.set(row, offsets[r]))
+    const matrix: SparseRows = { rows: columns.length, cols, offsets, indices, values }
+    return { paperIds: blobs[0].map(String), clusterOfPaper: Int32Array.from(blobs[1], Number), matrix }
+  }
+  // A database written before the blobs: lists in `paper_vectors`, read as two flat lists in row order.
+  if (!(await tableExists("paper_vectors"))) return { paperIds: [], clusterOfPaper: new Int32Array(0), matrix: { rows: 0, cols, offsets: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) } }
+  const rows = (await connection.runAndReadAll(`
+    select v.paper_id, rp.cluster_id, len(v.columns)::integer as width
+    from paper_vectors v join run_papers rp on rp.run_id = ${run} and rp.paper_id = v.paper_id
+    where v.run_id = ${vectorsRun} order by v.position`)).getColumns()
+  const [[indices], [values]] = (await connection.runAndReadAll(`
+    select flatten(list(columns order by position)), flatten(list(weights order by position)) from paper_vectors
+    where run_id = ${vectorsRun}`)).getColumnsJson() as Array<Array<Array<number> | null>>
+  const paperIds = (rows[0] ?? []).map(String)
+  const offsets = new Int32Array(paperIds.length + 1)
+  ;(rows[2] ?? []).forEach((width, r) => (offsets[r + 1] = offsets[r] + Number(width)))
+  const matrix: SparseRows = { rows: paperIds.length, cols, offsets, indices: Int32Array.from(indices ?? []), values: Float32Array.from(values ?? []) }
+  return { paperIds, clusterOfPaper: Int32Array.from(rows[1] ?? [], Number), matrix }
 }
