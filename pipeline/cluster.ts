@@ -47,25 +47,50 @@ const rowVector = (matrix: SparseRows, row: number): SparseVector => ({
   values: matrix.values.slice(matrix.offsets[row], matrix.offsets[row + 1])
 })
 
+/** The sample's non-zeros by column (positions in `sample`, ascending within a column). */
+const samplePostings = (matrix: SparseRows, sample: Int32Array) => {
+  const starts = new Int32Array(matrix.cols + 1)
+  for (const row of sample) for (let p = matrix.offsets[row]; p < matrix.offsets[row + 1]; p++) starts[matrix.indices[p] + 1]++
+  for (let j = 0; j < matrix.cols; j++) starts[j + 1] += starts[j]
+  const fill = starts.slice(0, matrix.cols)
+  const rows = new Int32Array(starts[matrix.cols])
+  const values = new Float32Array(starts[matrix.cols])
+  sample.forEach((row, s) => {
+    for (let p = matrix.offsets[row]; p < matrix.offsets[row + 1]; p++) {
+      rows[fill[matrix.indices[p]]] = s
+      values[fill[matrix.indices[p]]++] = matrix.values[p]
+    }
+  })
+  return { starts, rows, values }
+}
+
 /** k-means++ over a sample: each next centre drawn with probability ∝ its cosine distance² to the nearest centre. */
 const kMeansPlusPlus = (matrix: SparseRows, k: number, random: Random, sampleSize: number): Array<SparseVector> => {
   const centres: Array<SparseVector> = []
-  const dense = new Float32Array(matrix.cols)
   const sample = sampleIndices(matrix.rows, sampleSize, random)
+  const postings = samplePostings(matrix, sample)
   const nearest = new Float64Array(sample.length).fill(Infinity)
+  const dots = new Float64Array(sample.length)
   let chosen = sample[Math.floor(random() * sample.length)]
   for (let c = 0; c < k; c++) {
     const centre = rowVector(matrix, chosen)
     centres.push(centre)
-    for (let p = 0; p < centre.indices.length; p++) dense[centre.indices[p]] = centre.values[p]
+    // The centre's cosine to every sample row through the sample's postings: the cost is the
+    // rows sharing its terms, not every row's non-zeros. Each sum adds the same products in the
+    // same (column) order as a row-by-row dot product, so the picks are the same.
+    dots.fill(0)
+    for (let p = 0; p < centre.indices.length; p++) {
+      const weight = centre.values[p]
+      const column = centre.indices[p]
+      for (let q = postings.starts[column]; q < postings.starts[column + 1]; q++) dots[postings.rows[q]] += postings.values[q] * weight
+    }
     let total = 0
     for (let s = 0; s < sample.length; s++) {
-      const distance = 1 - dotDense(matrix, sample[s], dense)
+      const distance = 1 - dots[s]
       const squared = distance * distance
       if (squared < nearest[s]) nearest[s] = squared
       total += nearest[s]
     }
-    for (let p = 0; p < centre.indices.length; p++) dense[centre.indices[p]] = 0
     if (c === k - 1) break
     let target = random() * total
     let pick = sample.length - 1
