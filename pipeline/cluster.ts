@@ -154,6 +154,34 @@ interface CentroidScratch {
   readonly touched: Int32Array
 }
 
+/**
+ * The value a sort would put at `nth` (0-based), by quickselect (Hoare partitions, middle
+ * pivot), reordering `values`: linear time, where sorting every centroid's terms each
+ * iteration cost a tenth of k-means' time.
+ */
+export const nthSmallest = (values: Float64Array, nth: number): number => {
+  let low = 0
+  let high = values.length - 1
+  while (low < high) {
+    const pivot = values[(low + high) >>> 1]
+    let i = low
+    let j = high
+    while (i <= j) {
+      while (values[i] < pivot) i++
+      while (values[j] > pivot) j--
+      if (i <= j) {
+        const swap = values[i]
+        values[i++] = values[j]
+        values[j--] = swap
+      }
+    }
+    if (nth <= j) high = j
+    else if (nth >= i) low = i
+    else return values[nth]
+  }
+  return values[nth]
+}
+
 const centroidOf = (matrix: SparseRows, rows: Int32Array, scratch: CentroidScratch, limit: number): SparseVector => {
   const { sums, touched } = scratch
   const { indices, offsets, values } = matrix
@@ -169,8 +197,7 @@ const centroidOf = (matrix: SparseRows, rows: Int32Array, scratch: CentroidScrat
   if (count > limit) {
     const weights = new Float64Array(count)
     for (let i = 0; i < count; i++) weights[i] = sums[touched[i]]
-    weights.sort()
-    threshold = weights[count - limit]
+    threshold = nthSmallest(weights, count - limit)
   }
   let kept = 0
   let norm = 0

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { candidateKs, chooseK, kMeans } from "../pipeline/cluster.ts"
+import { candidateKs, chooseK, kMeans, nthSmallest } from "../pipeline/cluster.ts"
+import { seededRandom } from "../pipeline/random.ts"
 import { DEFAULT_VECTORIZE, fitTransform } from "../pipeline/vectorize.ts"
 import { samplePapers } from "./fixtures-helpers.ts"
 
@@ -60,5 +61,16 @@ describe("cluster", () => {
       assert.deepStrictEqual(choice.scores.map(({ k }) => k), candidateKs(91))
       const best = Math.max(...choice.scores.map(({ silhouette }) => silhouette))
       assert.strictEqual(choice.scores.find(({ k }) => k === choice.k)?.silhouette, best)
+    }))
+
+  it.effect("finds the value a sort puts at a position, ties and repeats included", () =>
+    Effect.gen(function*() {
+      const random = seededRandom(3)
+      for (let trial = 0; trial < 500; trial++) {
+        const n = 1 + Math.floor(random() * 300)
+        const values = Float64Array.from({ length: n }, () => (random() < 0.3 ? Math.floor(random() * 5) : random()))
+        const nth = Math.floor(random() * n)
+        assert.strictEqual(nthSmallest(values.slice(), nth), values.slice().sort()[nth], `n ${n}, nth ${nth}`)
+      }
     }))
 })
