@@ -4,6 +4,7 @@
  * mean silhouette over a range of candidates, measured on a sample.
  */
 import { makeAssigner } from "./clusterAssign.ts"
+import { nthSmallest } from "./nthSmallest.ts"
 import { seededRandom, sampleIndices, type Random } from "./random.ts"
 import { dotDense, type SparseRows, type SparseVector, subsetRows } from "./vectorize.ts"
 
@@ -152,34 +153,6 @@ const rowsByLabel = (labels: Int32Array, k: number) => {
 interface CentroidScratch {
   readonly sums: Float64Array
   readonly touched: Int32Array
-}
-
-/**
- * The value a sort would put at `nth` (0-based), by quickselect (Hoare partitions, middle
- * pivot), reordering `values`: linear time, where sorting every centroid's terms each
- * iteration cost a tenth of k-means' time.
- */
-export const nthSmallest = (values: Float64Array, nth: number): number => {
-  let low = 0
-  let high = values.length - 1
-  while (low < high) {
-    const pivot = values[(low + high) >>> 1]
-    let i = low
-    let j = high
-    while (i <= j) {
-      while (values[i] < pivot) i++
-      while (values[j] > pivot) j--
-      if (i <= j) {
-        const swap = values[i]
-        values[i++] = values[j]
-        values[j--] = swap
-      }
-    }
-    if (nth <= j) high = j
-    else if (nth >= i) low = i
-    else return values[nth]
-  }
-  return values[nth]
 }
 
 const centroidOf = (matrix: SparseRows, rows: Int32Array, scratch: CentroidScratch, limit: number): SparseVector => {

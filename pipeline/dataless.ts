@@ -4,6 +4,7 @@
  * scoring a paper walks K contiguous weights per non-zero: the cost of a pass is
  * papers × non-zeros × classes, and nothing is ever papers × vocabulary.
  */
+import { nthSmallest } from "./nthSmallest.ts"
 import type { SparseRows } from "./vectorize.ts"
 
 /** The parts of a sparse matrix the scoring kernels read (shared memory, when a worker reads them too). */
@@ -80,8 +81,7 @@ export const heaviestTerms = (weights: Float32Array, K: number, limit: number): 
   for (let k = 0; k < K; k++) {
     let count = 0
     for (let t = 0; t < cols; t++) if (weights[t * K + k] > 0) column[count++] = weights[t * K + k]
-    const sorted = column.subarray(0, count).sort()
-    threshold[k] = count > limit ? sorted[count - limit] : Number.MIN_VALUE
+    threshold[k] = count > limit ? nthSmallest(column.subarray(0, count), count - limit) : Number.MIN_VALUE
   }
   const starts = new Int32Array(cols + 1)
   for (let t = 0; t < cols; t++) {
