@@ -126,7 +126,8 @@ export const classify = async (
 ): Promise<Classified> => {
   // Keyphrases come from a second thread while this one vectorises, clusters and maps:
   // only the cluster labels need them.
-  const pendingKeyphrases = keyphrasesInBackground(papers)
+  // Its bar shows only when this thread waits for it; a rate from then on would mislead, so none.
+  const pendingKeyphrases = keyphrasesInBackground(papers, (done) => stageProgress("keyphrases", done, papers.length, "papers done"))
   const vectorized = fitTransform(papers, {
     ...DEFAULT_VECTORIZE,
     minDf: defaultMinDf(papers.length),

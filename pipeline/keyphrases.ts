@@ -321,12 +321,18 @@ const CHUNK = 20_000
  * (vectorising, clustering and mapping need none of them): the same result as
  * `extractKeyphrases`. Small inputs, or a worker that fails, run in line.
  */
-export const keyphrasesInBackground = (papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>): Promise<Array<ReadonlyArray<Keyphrase>>> => {
-  if (papers.length < BACKGROUND_MIN_PAPERS) return Promise.resolve(extractKeyphrases(papers))
+export const keyphrasesInBackground = (
+  papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
+  onProgress?: (done: number) => void
+): Promise<Array<ReadonlyArray<Keyphrase>>> => {
+  if (papers.length < BACKGROUND_MIN_PAPERS) return Promise.resolve(extractKeyphrases(papers, onProgress))
   let worker: Worker
+  // Papers done so far, counted by the worker: shown while the caller waits for the rest.
+  const done = new Int32Array(new SharedArrayBuffer(4))
+  let ticker: ReturnType<typeof setInterval> | undefined
   try {
     // Its heap holds every paper's candidate phrases until they are scored: room for a million papers.
-    worker = new Worker(new URL("./workers/keyphrases.ts", import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 8192 } })
+    worker = new Worker(new URL("./workers/keyphrases.ts", import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 8192 }, workerData: { done } })
     // A run that fails before it asks for the keyphrases must still exit.
     worker.unref()
     for (let start = 0; start < papers.length; start += CHUNK) {
@@ -337,16 +343,22 @@ export const keyphrasesInBackground = (papers: ReadonlyArray<Pick<Paper, "title"
   } catch {
     return Promise.resolve(extractKeyphrases(papers))
   }
+  if (onProgress !== undefined) {
+    // Runs only while this thread is free, that is while the caller waits for the keyphrases.
+    ticker = setInterval(() => onProgress(Atomics.load(done, 0)), 250)
+    ticker.unref()
+  }
   return new Promise((resolve) => {
+    const finish = (keyphrases: Array<ReadonlyArray<Keyphrase>>) => {
+      if (ticker !== undefined) clearInterval(ticker)
+      void worker.terminate()
+      resolve(keyphrases)
+    }
     const inLine = () => {
       void worker.terminate()
-      resolve(extractKeyphrases(papers))
+      finish(extractKeyphrases(papers, onProgress))
     }
     worker.once("error", inLine)
-    worker.once("message", (reply: KeyphraseReply) => {
-      if (reply.kind === "failed") return inLine()
-      void worker.terminate()
-      resolve(unpackKeyphrases(reply))
-    })
+    worker.once("message", (reply: KeyphraseReply) => (reply.kind === "failed" ? inLine() : finish(unpackKeyphrases(reply))))
   })
 }

@@ -5,14 +5,19 @@
  * main thread and sends the keyphrases back packed (one string and one score array, not an
  * object per phrase).
  */
-import { parentPort } from "node:worker_threads"
+import { parentPort, workerData } from "node:worker_threads"
 import { collectCandidates, type KeyphraseMessage, packKeyphrases, type PaperCandidates, scoreCandidates } from "../keyphrases.ts"
 
 const candidates: Array<PaperCandidates> = []
+/** Papers reduced so far, read by the main thread for its progress bar. */
+const { done } = workerData as { readonly done: Int32Array }
 
 parentPort!.on("message", (message: KeyphraseMessage) => {
   if (message.kind === "papers") {
-    for (const paper of collectCandidates(message.titles.map((title, i) => ({ title, abstract: message.abstracts[i] })))) candidates.push(paper)
+    const before = candidates.length
+    const chunk = collectCandidates(message.titles.map((title, i) => ({ title, abstract: message.abstracts[i] })), (count) => Atomics.store(done, 0, before + count))
+    for (const paper of chunk) candidates.push(paper)
+    Atomics.store(done, 0, candidates.length)
     return
   }
   try {
