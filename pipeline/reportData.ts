@@ -5,7 +5,9 @@
  */
 import { basename } from "node:path"
 import { Effect } from "effect"
-import type { HtmlReportData, HtmlTrend } from "./reportHtml.ts"
+import { DEFAULT_HTML_OPTIONS, type HtmlReportData, type HtmlTrend } from "./reportHtml.ts"
+import type { HtmlPaper } from "./reportHtml/data.ts"
+import { byScore } from "./reportHtml/topics.ts"
 import { reportQuery } from "./reportQueries.ts"
 import { Store } from "./store.ts"
 import { quoteLiteral } from "./sql.ts"
@@ -38,7 +40,22 @@ const trendAgainstEarlierRun = Effect.fnUntraced(function*(runId: string) {
   return { previousRunId, previousInputs: earlier.rows[0].inputs as Array<string>, rows } satisfies HtmlTrend
 })
 
-export const loadReportData = Effect.fn("report.loadData")(function*(runId: string) {
+/**
+ * The ids of the papers the page lists under their topic: the best `perTopic` of each, in the
+ * page's order. Only these need their keyphrases (a million papers' ten each took most of the
+ * report's time).
+ */
+const listedPapers = (papers: ReadonlyArray<Pick<HtmlPaper, "paperId" | "topic" | "score" | "title">>, perTopic: number): Array<string> => {
+  const byTopic = new Map<string, Array<Pick<HtmlPaper, "paperId" | "topic" | "score" | "title">>>()
+  for (const paper of papers) {
+    const list = byTopic.get(paper.topic)
+    if (list === undefined) byTopic.set(paper.topic, [paper])
+    else list.push(paper)
+  }
+  return [...byTopic.values()].flatMap((list) => list.sort(byScore).slice(0, perTopic).map((paper) => paper.paperId))
+}
+
+export const loadReportData = Effect.fn("report.loadData")(function*(runId: string, papersPerTopic: number = DEFAULT_HTML_OPTIONS.papersPerTopic) {
   const store = yield* Store
   const run = quoteLiteral(runId)
   const [header] = (yield* store.query(`select run_id, kind, parent_run_id, inputs, started_at, paper_count, taxonomy_path, params,
@@ -47,12 +64,19 @@ export const loadReportData = Effect.fn("report.loadData")(function*(runId: stri
   const nodes = yield* store.query(`select node_id, parent_id, path, label, depth from taxonomy_nodes where run_id = ${run} order by position`)
   const papers = yield* store.query(`
     select rp.paper_id, p.title, pt.node_id as topic, n.label as topic_label, pt.score, array_to_string(pt.evidence, chr(1)) as evidence,
-      rp.cluster_id, rp.x, rp.y,
-      coalesce((select string_agg(k.phrase, chr(1) order by k.rank) from keyphrases k where k.run_id = rp.run_id and k.paper_id = rp.paper_id), '') as keyphrases
+      rp.cluster_id, rp.x, rp.y
     from run_papers rp join papers p on p.paper_id = rp.paper_id
     join paper_topics pt on pt.run_id = rp.run_id and pt.paper_id = rp.paper_id and pt.rank = 1
     left join taxonomy_nodes n on n.run_id = rp.run_id and n.node_id = pt.node_id
     where rp.run_id = ${run} order by pt.score desc, rp.paper_id`)
+  const listed = listedPapers(papers.rows.map((row) => ({ paperId: String(row.paper_id), topic: String(row.topic), score: Number(row.score), title: String(row.title) })), papersPerTopic)
+  const keyphrases = new Map<string, string>()
+  for (let start = 0; start < listed.length; start += 5_000) {
+    const ids = listed.slice(start, start + 5_000).map(quoteLiteral).join(", ")
+    const rows = yield* store.query(`select paper_id, string_agg(phrase, chr(1) order by rank) as phrases from keyphrases
+      where run_id = ${run} and paper_id in (${ids}) group by paper_id`)
+    for (const row of rows.rows) keyphrases.set(String(row.paper_id), String(row.phrases))
+  }
   const clusters = yield* store.query(`
     select c.cluster_id, c.size, c.label, c.top_terms, ct.node_id, ct.score,
       (select avg(x) from run_papers r where r.run_id = c.run_id and r.cluster_id = c.cluster_id) as x,
@@ -90,7 +114,8 @@ export const loadReportData = Effect.fn("report.loadData")(function*(runId: stri
       topicLabel: String(row.topic_label ?? row.topic),
       score: Number(row.score),
       // Lists cross from DuckDB as one U+0001-joined string each: 40,000 rows of two lists took 0.8 s to convert, strings 0.35 s.
-      keyphrases: splitList(row.keyphrases, "\u0001"),
+      // Keyphrases only for the papers the page lists.
+      keyphrases: splitList(keyphrases.get(String(row.paper_id)), "\u0001"),
       evidence: splitList(row.evidence, "\u0001"),
       clusterId: Number(row.cluster_id),
       x: Number(row.x ?? 0),

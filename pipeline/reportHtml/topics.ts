@@ -28,7 +28,8 @@ export const colourClass = (index: TopicIndex, nodeId: string): string => {
   return colour === undefined ? "k-" : `k${colour}`
 }
 
-const byScore = (a: HtmlPaper, b: HtmlPaper) =>
+/** The order of a topic's papers on the page: best score first, then by title, then by id. */
+export const byScore = (a: Pick<HtmlPaper, "score" | "title" | "paperId">, b: Pick<HtmlPaper, "score" | "title" | "paperId">) =>
   b.score - a.score || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0) || (a.paperId < b.paperId ? -1 : a.paperId > b.paperId ? 1 : 0)
 
 export const indexTopics = (data: HtmlReportData): TopicIndex => {
