@@ -5,8 +5,10 @@
  */
 import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.ts"
 import { UNASSIGNED } from "./domain.ts"
-import { chooseK, type KChoice, kMeans, type Clustering } from "./cluster.ts"
-import { type Keyphrase, keyphrasesInBackground } from "./keyphrases.ts"
+import { chooseK, type KChoice } from "./chooseK.ts"
+import { kMeans, type Clustering } from "./cluster.ts"
+import type { Keyphrase } from "./keyphrases.ts"
+import { keyphrasesInBackground } from "./keyphrasesBackground.ts"
 import { type Projection, projectPapers } from "./project.ts"
 import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeText, nodeVector } from "./map.ts"
 import { stageProgress } from "./progress.ts"

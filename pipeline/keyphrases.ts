@@ -5,7 +5,6 @@
  * paper, one per stem key ("language model" = "language models").
  */
 import { createRequire } from "node:module"
-import { Worker } from "node:worker_threads"
 import type { Paper } from "./domain.ts"
 import { isStopWord, phraseKey } from "./text.ts"
 
@@ -278,87 +277,5 @@ export const scoreCandidates = (perPaper: ReadonlyArray<PaperCandidates>): Array
     const top = scored.slice(0, KEYPHRASES_PER_PAPER)
     const max = top[0]?.raw ?? 1
     return top.map(({ phrase, raw }) => ({ phrase, score: Math.round((raw / max) * 10_000) / 10_000 }))
-  })
-}
-
-/** Keyphrases of many papers as flat arrays: what crosses between threads cheaply. */
-export interface PackedKeyphrases {
-  readonly counts: Int32Array
-  /** Every phrase, in paper order, joined by U+0001, one string per 50,000 papers (a string holds at most 2^29 characters). */
-  readonly phrases: ReadonlyArray<string>
-  readonly scores: Float64Array
-}
-
-const PACK_PAPERS = 50_000
-
-export const packKeyphrases = (keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>): PackedKeyphrases => {
-  const all = keyphrases.flat()
-  const phrases: Array<string> = []
-  for (let start = 0; start < keyphrases.length; start += PACK_PAPERS) {
-    phrases.push(keyphrases.slice(start, start + PACK_PAPERS).flatMap((list) => list.map(({ phrase }) => phrase)).join("\u0001"))
-  }
-  return { counts: Int32Array.from(keyphrases, (list) => list.length), phrases, scores: Float64Array.from(all, ({ score }) => score) }
-}
-
-const unpackKeyphrases = ({ counts, phrases, scores }: PackedKeyphrases): Array<ReadonlyArray<Keyphrase>> => {
-  const words = phrases.flatMap((packed) => (packed.length > 0 ? packed.split("\u0001") : []))
-  let next = 0
-  return Array.from(counts, (count) => Array.from({ length: count }, () => ({ phrase: words[next], score: scores[next++] })))
-}
-
-export type KeyphraseMessage =
-  | { readonly kind: "papers"; readonly titles: ReadonlyArray<string>; readonly abstracts: ReadonlyArray<string> }
-  | { readonly kind: "extract" }
-
-type KeyphraseReply = ({ readonly kind: "done" } & PackedKeyphrases) | { readonly kind: "failed"; readonly reason: string }
-
-/** Below this many papers a worker's start-up (~0.2 s) costs more than running in line. */
-const BACKGROUND_MIN_PAPERS = 5_000
-const CHUNK = 20_000
-
-/**
- * The keyphrases of `papers`, extracted on a worker thread while the caller goes on
- * (vectorising, clustering and mapping need none of them): the same result as
- * `extractKeyphrases`. Small inputs, or a worker that fails, run in line.
- */
-export const keyphrasesInBackground = (
-  papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
-  onProgress?: (done: number) => void
-): Promise<Array<ReadonlyArray<Keyphrase>>> => {
-  if (papers.length < BACKGROUND_MIN_PAPERS) return Promise.resolve(extractKeyphrases(papers, onProgress))
-  let worker: Worker
-  // Papers done so far, counted by the worker: shown while the caller waits for the rest.
-  const done = new Int32Array(new SharedArrayBuffer(4))
-  let ticker: ReturnType<typeof setInterval> | undefined
-  try {
-    // Its heap holds every paper's candidate phrases until they are scored: room for a million papers.
-    worker = new Worker(new URL("./workers/keyphrases.ts", import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 8192 }, workerData: { done } })
-    // A run that fails before it asks for the keyphrases must still exit.
-    worker.unref()
-    for (let start = 0; start < papers.length; start += CHUNK) {
-      const chunk = papers.slice(start, start + CHUNK)
-      worker.postMessage({ kind: "papers", titles: chunk.map(({ title }) => title), abstracts: chunk.map(({ abstract }) => abstract) } satisfies KeyphraseMessage)
-    }
-    worker.postMessage({ kind: "extract" } satisfies KeyphraseMessage)
-  } catch {
-    return Promise.resolve(extractKeyphrases(papers))
-  }
-  if (onProgress !== undefined) {
-    // Runs only while this thread is free, that is while the caller waits for the keyphrases.
-    ticker = setInterval(() => onProgress(Atomics.load(done, 0)), 250)
-    ticker.unref()
-  }
-  return new Promise((resolve) => {
-    const finish = (keyphrases: Array<ReadonlyArray<Keyphrase>>) => {
-      if (ticker !== undefined) clearInterval(ticker)
-      void worker.terminate()
-      resolve(keyphrases)
-    }
-    const inLine = () => {
-      void worker.terminate()
-      finish(extractKeyphrases(papers, onProgress))
-    }
-    worker.once("error", inLine)
-    worker.once("message", (reply: KeyphraseReply) => (reply.kind === "failed" ? inLine() : finish(unpackKeyphrases(reply))))
   })
 }

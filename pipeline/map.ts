@@ -24,7 +24,8 @@
  */
 import type { ClusterMapping, PaperAssignment, Taxonomy, TaxonomyNode, TopicScore } from "./domain.ts"
 import { UNASSIGNED } from "./domain.ts"
-import { argmaxRow, estimateProportions, type Scoring, softmaxRows, unitColumns, wordModels } from "./dataless.ts"
+import { argmaxRow, estimateProportions, softmaxRows, unitColumns, wordModels } from "./dataless.ts"
+import type { Scoring } from "./rowScores.ts"
 import { twoThreadScoring } from "./scoring.ts"
 import { leavesOf } from "./taxonomy.ts"
 import { evenlySpacedRows, type SparseRows, type SparseVector, subsetRows, type TfidfModel, transformText } from "./vectorize.ts"

@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from "node:os"
 import { Worker } from "node:worker_threads"
-import { countClassRange, type ScoredRows, scoreColumnRange, type Scoring, scoreRowRange, type WeightColumns, weighedTerms } from "./dataless.ts"
+import { countClassRange, type ScoredRows, scoreColumnRange, type Scoring, scoreRowRange, type WeightColumns, weighedTerms } from "./rowScores.ts"
 import { shared } from "./termIndex.ts"
 import type { SparseRows } from "./vectorize.ts"
 

@@ -13,10 +13,11 @@ import {
   JSToDuckDBValueConverter
 } from "@duckdb/node-api"
 import { Context, Effect, Layer } from "effect"
-import type { Assignment, ClusterSummary, RemapRecord, RunRecord } from "./runRecord.ts"
+import type { RemapRecord, RunRecord } from "./runRecord.ts"
 import { quoteLiteral } from "./sql.ts"
-import { DatabaseError, type Paper, UNASSIGNED } from "./domain.ts"
+import { DatabaseError, type Paper } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
+import { appendTopics, clusterRows, keyphraseRows, paperRows, runPaperRows, runRow } from "./storeRows.ts"
 import { SCHEMA_STATEMENTS } from "./storeSchema.ts"
 import { appendVectors, loadStoredRun, type StoredRun, VECTOR_SCHEMA } from "./storeVectors.ts"
 
@@ -98,40 +99,6 @@ const appendRows = async (connection: DuckDBConnection, table: string, rows: Ite
   appender.closeSync()
 }
 
-function* paperRows(record: RunRecord, newPapers: ReadonlySet<string>) {
-  for (const paper of record.papers) {
-    if (!newPapers.has(paper.paperId)) continue
-    yield [
-      paper.paperId, paper.arxivId, paper.title, normalizedTitle(paper.title), paper.abstract, [...paper.authors], paper.published,
-      [...paper.categories], paper.sourceFormat, paper.extra === null ? null : JSON.stringify(paper.extra), record.runId
-    ]
-  }
-}
-
-function* runPaperRows(record: RunRecord) {
-  for (let i = 0; i < record.papers.length; i++) {
-    yield [record.runId, record.papers[i].paperId, record.clusterOfPaper[i], record.coordinates.x[i], record.coordinates.y[i]]
-  }
-}
-
-function* keyphraseRows(record: RunRecord) {
-  for (let i = 0; i < record.papers.length; i++) {
-    let rank = 1
-    for (const { phrase, score } of record.keyphrases[i]) yield [record.runId, record.papers[i].paperId, rank++, phrase, score]
-  }
-}
-
-function* topicRows(runId: string, paperIds: ReadonlyArray<string>, assignments: ReadonlyArray<Assignment>) {
-  for (const assignment of assignments) {
-    const paperId = paperIds[assignment.paperIndex]
-    let rank = 1
-    for (const topic of assignment.topics) yield [runId, paperId, topic.nodeId, rank++, topic.score, [...topic.evidence]]
-  }
-}
-
-const clusterRows = (runId: string, clusters: ReadonlyArray<ClusterSummary>) =>
-  clusters.map((cluster) => [runId, cluster.clusterId, cluster.size, cluster.label, [...cluster.topTerms]])
-
 /** Whether the database has papersort's tables yet (a new file has none until its first run). */
 const hasTables = async (connection: DuckDBConnection): Promise<boolean> => {
   const reader = await connection.runAndReadAll(
@@ -170,26 +137,6 @@ const fillInMetadata = async (connection: DuckDBConnection, known: ReadonlyArray
       abstract = case when papers.abstract = '' then m.abstract else papers.abstract end
     from metadata m where papers.paper_id = m.paper_id`)
   await connection.run("drop table metadata")
-}
-
-type AppendTo = (table: string, rows: Iterable<ReadonlyArray<unknown>>) => Promise<void>
-
-const runRow = (record: RunRecord | RemapRecord, kind: RunRecord["kind"], paperCount: number) => [
-  record.runId, kind, record.parentRunId, record.startedAt, record.finishedAt, [...record.inputs],
-  record.taxonomy.file, record.taxonomy.sha256, JSON.stringify(record.params), paperCount
-]
-
-/** The taxonomy and the assignments of a run or remap. */
-const appendTopics = async (append: AppendTo, record: RunRecord | RemapRecord, paperIds: ReadonlyArray<string>) => {
-  const { runId } = record
-  await append("taxonomy_nodes", [
-    ...record.taxonomy.nodes.map((node, position) => [
-      runId, node.id, node.parentId, node.label, node.path, node.depth, node.description, [...node.keywords], [...node.examples], position
-    ]),
-    [runId, UNASSIGNED, null, "Unassigned", UNASSIGNED, 0, "Papers that fit no node of the taxonomy.", [], [], record.taxonomy.nodes.length]
-  ])
-  await append("cluster_topics", record.clusterTopics.map((mapping) => [runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
-  await append("paper_topics", topicRows(runId, paperIds, record.assignments))
 }
 
 /**

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { candidateKs, chooseK, kMeans } from "../pipeline/cluster.ts"
+import { candidateKs, chooseK } from "../pipeline/chooseK.ts"
+import { kMeans } from "../pipeline/cluster.ts"
 import { nthSmallest } from "../pipeline/nthSmallest.ts"
 import { seededRandom } from "../pipeline/random.ts"
 import { DEFAULT_VECTORIZE, fitTransform } from "../pipeline/vectorize.ts"

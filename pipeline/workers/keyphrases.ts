@@ -6,7 +6,8 @@
  * object per phrase).
  */
 import { parentPort, workerData } from "node:worker_threads"
-import { collectCandidates, type KeyphraseMessage, packKeyphrases, type PaperCandidates, scoreCandidates } from "../keyphrases.ts"
+import { collectCandidates, type PaperCandidates, scoreCandidates } from "../keyphrases.ts"
+import { type KeyphraseMessage, packKeyphrases } from "../keyphrasesBackground.ts"
 
 const candidates: Array<PaperCandidates> = []
 /** Papers reduced so far, read by the main thread for its progress bar. */

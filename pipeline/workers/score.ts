@@ -4,7 +4,7 @@
  * `control`.
  */
 import { parentPort, workerData } from "node:worker_threads"
-import { countClassRange, scoreColumnRange, scoreRowRange } from "../dataless.ts"
+import { countClassRange, scoreColumnRange, scoreRowRange } from "../rowScores.ts"
 import { SCORE_CONTROL, type ScoreJob } from "../scoring.ts"
 
 const { control } = workerData as { readonly control: Int32Array }

@@ -1,0 +1,61 @@
+/**
+ * The rows a run or a remap adds, table by table, as the store appends them: generators,
+ * so that a million papers' rows are never all in memory at once.
+ */
+import { UNASSIGNED } from "./domain.ts"
+import { normalizedTitle } from "./parse/identity.ts"
+import type { Assignment, ClusterSummary, RemapRecord, RunRecord } from "./runRecord.ts"
+
+export function* paperRows(record: RunRecord, newPapers: ReadonlySet<string>) {
+  for (const paper of record.papers) {
+    if (!newPapers.has(paper.paperId)) continue
+    yield [
+      paper.paperId, paper.arxivId, paper.title, normalizedTitle(paper.title), paper.abstract, [...paper.authors], paper.published,
+      [...paper.categories], paper.sourceFormat, paper.extra === null ? null : JSON.stringify(paper.extra), record.runId
+    ]
+  }
+}
+
+export function* runPaperRows(record: RunRecord) {
+  for (let i = 0; i < record.papers.length; i++) {
+    yield [record.runId, record.papers[i].paperId, record.clusterOfPaper[i], record.coordinates.x[i], record.coordinates.y[i]]
+  }
+}
+
+export function* keyphraseRows(record: RunRecord) {
+  for (let i = 0; i < record.papers.length; i++) {
+    let rank = 1
+    for (const { phrase, score } of record.keyphrases[i]) yield [record.runId, record.papers[i].paperId, rank++, phrase, score]
+  }
+}
+
+export function* topicRows(runId: string, paperIds: ReadonlyArray<string>, assignments: ReadonlyArray<Assignment>) {
+  for (const assignment of assignments) {
+    const paperId = paperIds[assignment.paperIndex]
+    let rank = 1
+    for (const topic of assignment.topics) yield [runId, paperId, topic.nodeId, rank++, topic.score, [...topic.evidence]]
+  }
+}
+
+export const clusterRows = (runId: string, clusters: ReadonlyArray<ClusterSummary>) =>
+  clusters.map((cluster) => [runId, cluster.clusterId, cluster.size, cluster.label, [...cluster.topTerms]])
+
+export type AppendTo = (table: string, rows: Iterable<ReadonlyArray<unknown>>) => Promise<void>
+
+export const runRow = (record: RunRecord | RemapRecord, kind: RunRecord["kind"], paperCount: number) => [
+  record.runId, kind, record.parentRunId, record.startedAt, record.finishedAt, [...record.inputs],
+  record.taxonomy.file, record.taxonomy.sha256, JSON.stringify(record.params), paperCount
+]
+
+/** The taxonomy and the assignments of a run or remap. */
+export const appendTopics = async (append: AppendTo, record: RunRecord | RemapRecord, paperIds: ReadonlyArray<string>) => {
+  const { runId } = record
+  await append("taxonomy_nodes", [
+    ...record.taxonomy.nodes.map((node, position) => [
+      runId, node.id, node.parentId, node.label, node.path, node.depth, node.description, [...node.keywords], [...node.examples], position
+    ]),
+    [runId, UNASSIGNED, null, "Unassigned", UNASSIGNED, 0, "Papers that fit no node of the taxonomy.", [], [], record.taxonomy.nodes.length]
+  ])
+  await append("cluster_topics", record.clusterTopics.map((mapping) => [runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
+  await append("paper_topics", topicRows(runId, paperIds, record.assignments))
+}
