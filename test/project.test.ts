@@ -30,6 +30,18 @@ const subjectPapers = (): { papers: Array<Paper>; subject: Array<string> } => {
   return { papers, subject }
 }
 
+/** Pearson correlation of two coordinate arrays. */
+const correlation = (a: Float32Array, b: Float32Array) => {
+  const mean = (v: Float32Array) => v.reduce((sum, value) => sum + value, 0) / v.length
+  const ma = mean(a)
+  const mb = mean(b)
+  let ab = 0
+  let aa = 0
+  let bb = 0
+  for (let i = 0; i < a.length; i++) (ab += (a[i] - ma) * (b[i] - mb)), (aa += (a[i] - ma) ** 2), (bb += (b[i] - mb) ** 2)
+  return ab / Math.sqrt(aa * bb)
+}
+
 const vectorize = (papers: ReadonlyArray<Paper>): SparseRows =>
   fitTransform(papers, { ...DEFAULT_VECTORIZE, minDf: 2, maxDf: 0.5, keepTerms: new Set() }).matrix
 
@@ -78,16 +90,6 @@ describe("project", () => {
       }
       // Another seed finds the same two components: the picture does not flip or rotate.
       const other = projectPapers(matrix, 7)
-      const correlation = (a: Float32Array, b: Float32Array) => {
-        const mean = (v: Float32Array) => v.reduce((sum, value) => sum + value, 0) / v.length
-        const ma = mean(a)
-        const mb = mean(b)
-        let ab = 0
-        let aa = 0
-        let bb = 0
-        for (let i = 0; i < a.length; i++) (ab += (a[i] - ma) * (b[i] - mb)), (aa += (a[i] - ma) ** 2), (bb += (b[i] - mb) ** 2)
-        return ab / Math.sqrt(aa * bb)
-      }
       assert.isAbove(correlation(first.x, other.x), 0.99)
       assert.isAbove(correlation(first.y, other.y), 0.95)
     }))
@@ -156,15 +158,6 @@ describe("project", () => {
       const matrix = vectorize(Array.from({ length: 6 }, () => papers).flat())
       const full = projectPapers(matrix, 42)
       const sampled = projectPapers(matrix, 42, Math.ceil(matrix.rows / 3))
-      const correlation = (a: Float32Array, b: Float32Array) => {
-        const mean = (v: Float32Array) => v.reduce((sum, value) => sum + value, 0) / v.length
-        const [ma, mb] = [mean(a), mean(b)]
-        let ab = 0
-        let aa = 0
-        let bb = 0
-        for (let i = 0; i < a.length; i++) (ab += (a[i] - ma) * (b[i] - mb)), (aa += (a[i] - ma) ** 2), (bb += (b[i] - mb) ** 2)
-        return ab / Math.sqrt(aa * bb)
-      }
       assert.isAbove(correlation(full.x, sampled.x), 0.99)
       assert.isAbove(correlation(full.y, sampled.y), 0.99)
       assert.strictEqual(sampled.x.length, subject.length * 6)

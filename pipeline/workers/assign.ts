@@ -4,8 +4,9 @@
  * through `control`. Same arithmetic as the main thread's part, so the labels do not depend
  * on how the rows are split.
  */
-import { parentPort, workerData } from "node:worker_threads"
+import { workerData } from "node:worker_threads"
 import { assignRange, type AssignJob, CONTROL, type SharedMatrix } from "../clusterAssign.ts"
+import { answerJobs } from "./answerJobs.ts"
 
 const { matrix, control, labels, best, from, to } = workerData as {
   readonly matrix: SharedMatrix
@@ -16,14 +17,6 @@ const { matrix, control, labels, best, from, to } = workerData as {
   readonly to: number
 }
 
-parentPort!.on("message", (job: AssignJob) => {
-  try {
-    control[CONTROL.changed] = assignRange(matrix, job.columns, job.k, labels, best, from, to)
-    Atomics.store(control, CONTROL.status, CONTROL.done)
-  } catch {
-    Atomics.store(control, CONTROL.status, CONTROL.failed)
-  }
-  Atomics.notify(control, CONTROL.status)
+answerJobs<AssignJob>(control, CONTROL, (job) => {
+  control[CONTROL.changed] = assignRange(matrix, job.columns, job.k, labels, best, from, to)
 })
-Atomics.store(control, CONTROL.ready, 1)
-Atomics.notify(control, CONTROL.ready)
