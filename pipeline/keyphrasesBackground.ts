@@ -66,7 +66,7 @@ export const keyphrasesInBackground = (
     }
     worker.postMessage({ kind: "extract" } satisfies KeyphraseMessage)
   } catch {
-    return Promise.resolve(extractKeyphrases(papers))
+    return Promise.resolve(extractKeyphrases(papers, onProgress))
   }
   if (onProgress !== undefined) {
     // Runs only while this thread is free, that is while the caller waits for the keyphrases.
