@@ -6,6 +6,7 @@
  */
 import { createRequire } from "node:module"
 import type { Paper } from "./domain.ts"
+import { Growable } from "./termIndex.ts"
 import { isStopWord, phraseKey } from "./text.ts"
 
 const require = createRequire(import.meta.url)
@@ -186,32 +187,64 @@ export interface Keyphrase {
   readonly score: number
 }
 
-/** One paper's candidate phrases: stem key, weighted count, and the surface form it used most. */
-export interface PaperCandidates {
-  readonly keys: ReadonlyArray<string>
-  readonly weights: ReadonlyArray<number>
-  readonly phrases: ReadonlyArray<string>
-}
+/**
+ * Every paper's candidate phrases in flat arrays: paper p's entries are `offsets[p]` …
+ * `offsets[p + 1] - 1`, each a phrase key id, its weighted count in the paper, and the id of
+ * the surface form the paper used most. Keys and surfaces are stored once each: a million
+ * papers' 30 million candidates as JS arrays of strings filled the heap and its collections.
+ */
+export class CandidateTable {
+  private readonly keyIds = new Map<string, number>()
+  readonly keys: Array<string> = []
+  private readonly phraseIds = new Map<string, number>()
+  readonly phrases: Array<string> = []
+  readonly offsets = new Growable(new Int32Array(1024))
+  readonly entryKey = new Growable(new Int32Array(1 << 16))
+  readonly entryWeight = new Growable(new Float64Array(1 << 16))
+  readonly entryPhrase = new Growable(new Int32Array(1 << 16))
 
-/** Phrase surfaces shared between papers: a corpus spells its phrases the same way thousands of times. */
-const surfaceIntern = new Map<string, string>()
-const intern = (surface: string): string => {
-  const known = surfaceIntern.get(surface)
-  if (known !== undefined) return known
-  if (surfaceIntern.size < 2_000_000) surfaceIntern.set(surface, surface)
-  return surface
+  constructor() {
+    this.offsets.push(0)
+  }
+
+  get papers(): number {
+    return this.offsets.length - 1
+  }
+
+  add(key: string, weight: number, phrase: string) {
+    let keyId = this.keyIds.get(key)
+    if (keyId === undefined) {
+      keyId = this.keys.length
+      this.keys.push(key)
+      this.keyIds.set(key, keyId)
+    }
+    let phraseId = this.phraseIds.get(phrase)
+    if (phraseId === undefined) {
+      phraseId = this.phrases.length
+      this.phrases.push(phrase)
+      this.phraseIds.set(phrase, phraseId)
+    }
+    this.entryKey.push(keyId)
+    this.entryWeight.push(weight)
+    this.entryPhrase.push(phraseId)
+  }
+
+  endPaper() {
+    this.offsets.push(this.entryKey.length)
+  }
 }
 
 /**
- * The candidates of each paper, reduced to parallel arrays as soon as it is read: a Map per
- * paper (and one per phrase for its surface forms) kept for the whole corpus was most of this
- * stage's garbage-collection time in the 40k profile.
+ * Append each paper's candidates to `table` as soon as it is read: a Map per paper (and one
+ * per phrase for its surface forms) kept for the whole corpus was most of this stage's
+ * garbage-collection time in the 40k profile.
  */
 export const collectCandidates = (
   papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
+  table: CandidateTable,
   onProgress?: (done: number) => void
-): Array<PaperCandidates> =>
-  papers.map((paper, index) => {
+): void => {
+  papers.forEach((paper, index) => {
     if (onProgress !== undefined && (index & 1023) === 1023) onProgress(index + 1)
     // `uses` counts the first surface form until a second one appears; then `surfaces` counts them all.
     const counts = new Map<string, { count: number; surface: string; uses: number; surfaces: Map<string, number> | undefined }>()
@@ -235,16 +268,10 @@ export const collectCandidates = (
     }
     add(candidatePhrases(paper.title), 2)
     add(candidatePhrases(paper.abstract), 1)
-    const keys: Array<string> = []
-    const weights: Array<number> = []
-    const phrases: Array<string> = []
-    for (const [key, entry] of counts) {
-      keys.push(key)
-      weights.push(entry.count)
-      phrases.push(intern(entry.surfaces === undefined ? entry.surface : mostUsed(entry.surfaces)))
-    }
-    return { keys, weights, phrases }
+    for (const [key, entry] of counts) table.add(key, entry.count, entry.surfaces === undefined ? entry.surface : mostUsed(entry.surfaces))
+    table.endPaper()
   })
+}
 
 /**
  * Top keyphrases of each paper. `idf` comes from the corpus being processed, so a
@@ -254,24 +281,33 @@ export const collectCandidates = (
 export const extractKeyphrases = (
   papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
   onProgress?: (done: number) => void
-): Array<ReadonlyArray<Keyphrase>> => scoreCandidates(collectCandidates(papers, onProgress))
+): Array<ReadonlyArray<Keyphrase>> => {
+  const table = new CandidateTable()
+  collectCandidates(papers, table, onProgress)
+  return scoreCandidates(table)
+}
 
 /** Each paper's top keyphrases, from every paper's candidates (the idf is over all of them). */
-export const scoreCandidates = (perPaper: ReadonlyArray<PaperCandidates>): Array<ReadonlyArray<Keyphrase>> => {
-  const documentFrequency = new Map<string, number>()
-  for (const { keys } of perPaper) {
-    for (const key of keys) documentFrequency.set(key, (documentFrequency.get(key) ?? 0) + 1)
-  }
-  const n = perPaper.length
-  return perPaper.map(({ keys, weights, phrases }) => {
+export const scoreCandidates = (table: CandidateTable): Array<ReadonlyArray<Keyphrase>> => {
+  const { entryKey, entryPhrase, entryWeight, keys, offsets, phrases } = table
+  // A paper lists each key once, so a key's entries are its document frequency.
+  const documentFrequency = new Int32Array(keys.length)
+  for (let e = 0; e < entryKey.length; e++) documentFrequency[entryKey.data[e]]++
+  const words = new Int8Array(keys.length)
+  const n = table.papers
+  return Array.from({ length: n }, (_, p) => {
     const scored: Array<{ phrase: string; raw: number }> = []
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]
-      const idf = Math.log((1 + n) / (1 + (documentFrequency.get(key) ?? 0))) + 1
-      let words = 1
-      for (let c = key.indexOf(" "); c >= 0; c = key.indexOf(" ", c + 1)) words++
-      const raw = (1 + Math.log(weights[i])) * idf * (1 + 0.25 * (words - 1))
-      scored.push({ phrase: phrases[i], raw })
+    for (let e = offsets.data[p]; e < offsets.data[p + 1]; e++) {
+      const keyId = entryKey.data[e]
+      const idf = Math.log((1 + n) / (1 + documentFrequency[keyId])) + 1
+      if (words[keyId] === 0) {
+        const key = keys[keyId]
+        let count = 1
+        for (let c = key.indexOf(" "); c >= 0; c = key.indexOf(" ", c + 1)) count++
+        words[keyId] = Math.min(count, 127)
+      }
+      const raw = (1 + Math.log(entryWeight.data[e])) * idf * (1 + 0.25 * (words[keyId] - 1))
+      scored.push({ phrase: phrases[entryPhrase.data[e]], raw })
     }
     scored.sort((a, b) => b.raw - a.raw || (a.phrase < b.phrase ? -1 : 1))
     const top = scored.slice(0, KEYPHRASES_PER_PAPER)

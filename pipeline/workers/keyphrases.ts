@@ -6,19 +6,18 @@
  * object per phrase).
  */
 import { parentPort, workerData } from "node:worker_threads"
-import { collectCandidates, type PaperCandidates, scoreCandidates } from "../keyphrases.ts"
+import { CandidateTable, collectCandidates, scoreCandidates } from "../keyphrases.ts"
 import { type KeyphraseMessage, packKeyphrases } from "../keyphrasesBackground.ts"
 
-const candidates: Array<PaperCandidates> = []
+const candidates = new CandidateTable()
 /** Papers reduced so far, read by the main thread for its progress bar. */
 const { done } = workerData as { readonly done: Int32Array }
 
 parentPort!.on("message", (message: KeyphraseMessage) => {
   if (message.kind === "papers") {
-    const before = candidates.length
-    const chunk = collectCandidates(message.titles.map((title, i) => ({ title, abstract: message.abstracts[i] })), (count) => Atomics.store(done, 0, before + count))
-    for (const paper of chunk) candidates.push(paper)
-    Atomics.store(done, 0, candidates.length)
+    const before = candidates.papers
+    collectCandidates(message.titles.map((title, i) => ({ title, abstract: message.abstracts[i] })), candidates, (count) => Atomics.store(done, 0, before + count))
+    Atomics.store(done, 0, candidates.papers)
     return
   }
   try {
