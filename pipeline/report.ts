@@ -33,6 +33,8 @@ export interface WrittenReports {
   readonly latest: string
   readonly files: ReadonlyArray<string>
   readonly suggestions: number
+  /** Papers whose primary topic changed (a remap's changes.csv rows); 0 for a run. */
+  readonly moved: number
 }
 
 const replaceDirectory = (staged: string, target: string) => {
@@ -59,14 +61,17 @@ export const checkReportsFolder = Effect.fn("report.checkFolder")(function*(outD
 
 export const writeReports = Effect.fn("report.write")(function*(runId: string, outDir: string) {
   const store = yield* Store
-  const files: Array<{ file: string; text: string; rows: number }> = []
+  const files: Array<{ file: string; text: string }> = []
   const kind = (yield* store.query(`select kind from runs where run_id = ${quoteLiteral(runId)}`)).rows[0]?.kind
+  // Each CSV file's rows, read once: the page shows the same topics, suggestions and changes.
+  const csvRows = new Map<string, ReadonlyArray<Record<string, unknown>>>()
   for (const report of REPORTS) {
     if (report.remapOnly === true && kind !== "remap") continue
     const result = yield* store.query(report.sql.replaceAll("$run", quoteLiteral(runId)))
-    files.push({ file: report.file, text: toCsv(report.columns, result.rows), rows: result.rows.length })
+    csvRows.set(report.file, result.rows)
+    files.push({ file: report.file, text: toCsv(report.columns, result.rows) })
   }
-  files.push({ file: "index.html", text: renderReportHtml(yield* loadReportData(runId)), rows: 0 })
+  files.push({ file: "index.html", text: renderReportHtml(yield* loadReportData(runId, csvRows)) })
   const directory = join(outDir, runId)
   const latest = join(outDir, "latest")
   yield* Effect.sync(() => {
@@ -82,6 +87,7 @@ export const writeReports = Effect.fn("report.write")(function*(runId: string, o
     directory,
     latest,
     files: files.map(({ file }) => file),
-    suggestions: files.find(({ file }) => file === "suggestions.csv")?.rows ?? 0
+    suggestions: csvRows.get("suggestions.csv")?.length ?? 0,
+    moved: csvRows.get("changes.csv")?.length ?? 0
   } satisfies WrittenReports
 })

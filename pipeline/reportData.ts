@@ -6,8 +6,7 @@
 import { basename } from "node:path"
 import { Effect } from "effect"
 import { DEFAULT_HTML_OPTIONS, type HtmlReportData, type HtmlTrend } from "./reportHtml.ts"
-import type { HtmlPaper } from "./reportHtml/data.ts"
-import { byScore } from "./reportHtml/topics.ts"
+import { papersByTopic } from "./reportHtml/topics.ts"
 import { reportQuery } from "./reportQueries.ts"
 import { Store } from "./store.ts"
 import { quoteLiteral } from "./sql.ts"
@@ -15,23 +14,20 @@ import { quoteLiteral } from "./sql.ts"
 const splitList = (value: unknown, separator: string): Array<string> =>
   typeof value === "string" && value.length > 0 ? value.split(separator) : []
 
-/** Primary papers per node (rolled up) of one run. */
-const topicCounts = Effect.fnUntraced(function*(runId: string) {
-  const store = yield* Store
-  const rows = yield* store.query(reportQuery("topics.csv").replaceAll("$run", quoteLiteral(runId)))
-  return new Map(rows.rows.map((row) => [String(row.node_id), Number(row.papers)]))
-})
+/** Rows of topics.csv as primary papers per node (rolled up). */
+const primaryCounts = (rows: ReadonlyArray<Record<string, unknown>>) => new Map(rows.map((row) => [String(row.node_id), Number(row.papers)]))
 
-const trendAgainstEarlierRun = Effect.fnUntraced(function*(runId: string) {
+/** `topicRows`: this run's topics.csv rows (every node, in taxonomy order). */
+const trendAgainstEarlierRun = Effect.fnUntraced(function*(runId: string, topicRows: ReadonlyArray<Record<string, unknown>>) {
   const store = yield* Store
   const earlier = yield* store.query(`
     select e.run_id, e.inputs from runs r join runs e on e.finished_at < r.finished_at and e.kind = 'run' and e.inputs <> r.inputs
     where r.run_id = ${quoteLiteral(runId)} order by e.finished_at desc limit 1`)
   if (earlier.rows.length === 0) return null
   const previousRunId = String(earlier.rows[0].run_id)
-  const [now, before] = [yield* topicCounts(runId), yield* topicCounts(previousRunId)]
-  const labels = yield* store.query(`select node_id, label from taxonomy_nodes where run_id = ${quoteLiteral(runId)} order by position`)
-  const rows = labels.rows.map((row) => {
+  const before = primaryCounts((yield* store.query(reportQuery("topics.csv").replaceAll("$run", quoteLiteral(previousRunId)))).rows)
+  const now = primaryCounts(topicRows)
+  const rows = topicRows.map((row) => {
     const nodeId = String(row.node_id)
     const current = now.get(nodeId) ?? 0
     const previous = before.get(nodeId) ?? 0
@@ -41,26 +37,20 @@ const trendAgainstEarlierRun = Effect.fnUntraced(function*(runId: string) {
 })
 
 /**
- * The ids of the papers the page lists under their topic: the best `perTopic` of each, in the
- * page's order. Only these need their keyphrases (a million papers' ten each took most of the
- * report's time).
+ * `csvRows`: the rows of the run's CSV files, by file name, as written beside the page (its
+ * topic counts, suggestions and a remap's changes are theirs).
  */
-const listedPapers = (papers: ReadonlyArray<Pick<HtmlPaper, "paperId" | "topic" | "score" | "title">>, perTopic: number): Array<string> => {
-  const byTopic = new Map<string, Array<Pick<HtmlPaper, "paperId" | "topic" | "score" | "title">>>()
-  for (const paper of papers) {
-    const list = byTopic.get(paper.topic)
-    if (list === undefined) byTopic.set(paper.topic, [paper])
-    else list.push(paper)
-  }
-  return [...byTopic.values()].flatMap((list) => list.sort(byScore).slice(0, perTopic).map((paper) => paper.paperId))
-}
-
-export const loadReportData = Effect.fn("report.loadData")(function*(runId: string, papersPerTopic: number = DEFAULT_HTML_OPTIONS.papersPerTopic) {
+export const loadReportData = Effect.fn("report.loadData")(function*(
+  runId: string,
+  csvRows: ReadonlyMap<string, ReadonlyArray<Record<string, unknown>>>,
+  papersPerTopic: number = DEFAULT_HTML_OPTIONS.papersPerTopic
+) {
   const store = yield* Store
   const run = quoteLiteral(runId)
   const [header] = (yield* store.query(`select run_id, kind, parent_run_id, inputs, started_at, paper_count, taxonomy_path, params,
       (select count(*) from clusters c where c.run_id = runs.run_id)::integer as clusters from runs where run_id = ${run}`)).rows
-  const counts = new Map((yield* store.query(reportQuery("topics.csv").replaceAll("$run", run))).rows.map((row) => [String(row.node_id), row]))
+  const topicRows = csvRows.get("topics.csv") ?? []
+  const counts = new Map(topicRows.map((row) => [String(row.node_id), row]))
   const nodes = yield* store.query(`select node_id, parent_id, path, label, depth from taxonomy_nodes where run_id = ${run} order by position`)
   const papers = yield* store.query(`
     select rp.paper_id, p.title, pt.node_id as topic, n.label as topic_label, pt.score, array_to_string(pt.evidence, chr(1)) as evidence,
@@ -69,7 +59,10 @@ export const loadReportData = Effect.fn("report.loadData")(function*(runId: stri
     join paper_topics pt on pt.run_id = rp.run_id and pt.paper_id = rp.paper_id and pt.rank = 1
     left join taxonomy_nodes n on n.run_id = rp.run_id and n.node_id = pt.node_id
     where rp.run_id = ${run} order by pt.score desc, rp.paper_id`)
-  const listed = listedPapers(papers.rows.map((row) => ({ paperId: String(row.paper_id), topic: String(row.topic), score: Number(row.score), title: String(row.title) })), papersPerTopic)
+  // Keyphrases only for the papers the page lists under their topic (the best `papersPerTopic`
+  // of each): a million papers' ten each took most of the report's time.
+  const listed = [...papersByTopic(papers.rows.map((row) => ({ paperId: String(row.paper_id), topic: String(row.topic), score: Number(row.score), title: String(row.title) })))
+    .values()].flatMap((list) => list.slice(0, papersPerTopic).map((paper) => paper.paperId))
   const keyphrases = new Map<string, string>()
   for (let start = 0; start < listed.length; start += 5_000) {
     const ids = listed.slice(start, start + 5_000).map(quoteLiteral).join(", ")
@@ -83,8 +76,8 @@ export const loadReportData = Effect.fn("report.loadData")(function*(runId: stri
       (select avg(y) from run_papers r where r.run_id = c.run_id and r.cluster_id = c.cluster_id) as y
     from clusters c left join cluster_topics ct on ct.run_id = c.run_id and ct.cluster_id = c.cluster_id
     where c.run_id = ${run} order by c.cluster_id`)
-  const suggestions = yield* store.query(reportQuery("suggestions.csv").replaceAll("$run", run))
-  const changes = header.kind === "remap" ? (yield* store.query(reportQuery("changes.csv").replaceAll("$run", run))).rows : []
+  const suggestions = csvRows.get("suggestions.csv") ?? []
+  const changes = csvRows.get("changes.csv") ?? []
   const params = JSON.parse(String(header.params)) as { taxonomy_name?: string }
   return {
     header: {
@@ -131,7 +124,7 @@ export const loadReportData = Effect.fn("report.loadData")(function*(runId: stri
       x: Number(row.x ?? 0),
       y: Number(row.y ?? 0)
     })),
-    suggestions: suggestions.rows.map((row) => ({
+    suggestions: suggestions.map((row) => ({
       kind: String(row.kind),
       clusterId: row.cluster_id === null ? null : Number(row.cluster_id),
       size: Number(row.size),
@@ -149,6 +142,6 @@ export const loadReportData = Effect.fn("report.loadData")(function*(runId: stri
       oldScore: row.old_score === null ? null : Number(row.old_score),
       newScore: Number(row.new_score)
     })),
-    trend: yield* trendAgainstEarlierRun(runId)
+    trend: yield* trendAgainstEarlierRun(runId, topicRows)
   } satisfies HtmlReportData
 })

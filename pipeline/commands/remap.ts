@@ -10,8 +10,6 @@ import { assignTopics, DEFAULT_CLASSIFY } from "../classify.ts"
 import { displayPath } from "../paths.ts"
 import { makeProgress } from "../progress.ts"
 import { writeReports } from "../report.ts"
-import { quoteLiteral } from "../sql.ts"
-import { reportQuery } from "../reportQueries.ts"
 import { Store } from "../store.ts"
 import { loadTaxonomy } from "../taxonomy.ts"
 import { dbFlag, outFlag, quietFlag, taxonomyFlag } from "./run.ts"
@@ -51,12 +49,11 @@ export const remapCommand = Command.make(
     })
     progress.stage("store", `run ${runId} (remap) in ${displayPath(store.file)}`, stored.paperIds.length)
     const reports = yield* writeReports(runId, resolve(options.out))
-    const moved = yield* store.query(`select count(*)::integer as n from (${reportQuery("changes.csv").replaceAll("$run", quoteLiteral(runId))})`)
     progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
     yield* Console.log([
       ["run id", `${runId} (remap of ${sourceRunId})`],
       ["papers", String(stored.paperIds.length)],
-      ["moved", `${moved.rows[0]?.n ?? 0} papers changed primary topic (see changes.csv)`],
+      ["moved", `${reports.moved} papers changed primary topic (see changes.csv)`],
       ["suggestions", `${reports.suggestions} (see suggestions.csv)`],
       ["reports", `${displayPath(reports.directory)} (also ${displayPath(reports.latest)})`]
     ].map(([name, value]) => `${name.padEnd(12)} ${value}`).join("\n"))

@@ -29,25 +29,31 @@ export const colourClass = (index: TopicIndex, nodeId: string): string => {
 }
 
 /** The order of a topic's papers on the page: best score first, then by title, then by id. */
-export const byScore = (a: Pick<HtmlPaper, "score" | "title" | "paperId">, b: Pick<HtmlPaper, "score" | "title" | "paperId">) =>
+const byScore = (a: Pick<HtmlPaper, "score" | "title" | "paperId">, b: Pick<HtmlPaper, "score" | "title" | "paperId">) =>
   b.score - a.score || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0) || (a.paperId < b.paperId ? -1 : a.paperId > b.paperId ? 1 : 0)
+
+/** Papers by primary topic, each topic's in the page's order (`byScore`). */
+export const papersByTopic = <P extends Pick<HtmlPaper, "topic" | "score" | "title" | "paperId">>(papers: ReadonlyArray<P>): Map<string, Array<P>> => {
+  const byTopic = new Map<string, Array<P>>()
+  for (const paper of papers) {
+    const list = byTopic.get(paper.topic)
+    if (list === undefined) byTopic.set(paper.topic, [paper])
+    else list.push(paper)
+  }
+  for (const list of byTopic.values()) list.sort(byScore)
+  return byTopic
+}
 
 export const indexTopics = (data: HtmlReportData): TopicIndex => {
   const byId = new Map<string, HtmlTopic>()
   for (const topic of data.topics) if (!byId.has(topic.nodeId)) byId.set(topic.nodeId, topic)
-  const papersOf = new Map<string, Array<HtmlPaper>>()
-  for (const paper of data.papers) {
-    const list = papersOf.get(paper.topic)
-    if (list === undefined) papersOf.set(paper.topic, [paper])
-    else list.push(paper)
-  }
+  const papersOf = papersByTopic(data.papers)
   // A paper whose topic the taxonomy lacks still gets a bar and a section, as a root of its own.
   for (const [nodeId, papers] of papersOf) {
     if (!byId.has(nodeId)) {
       byId.set(nodeId, { nodeId, parentId: null, path: nodeId, label: papers[0].topicLabel || nodeId, depth: 0, papers: papers.length, papersAny: papers.length })
     }
   }
-  for (const list of papersOf.values()) list.sort(byScore)
   const nodes = [...byId.values()]
   const children = new Map<string | null, Array<HtmlTopic>>()
   for (const node of nodes) {
