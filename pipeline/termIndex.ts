@@ -2,9 +2,7 @@
  * The corpus's terms as integer ids for vectorize.ts: typed-array building blocks that
  * keep a million papers' term counts out of per-paper Maps and per-bigram strings.
  */
-import { isStopWord, stem } from "./text.ts"
-
-const ALL_DIGITS = /^\d+$/
+import { isContentWord, stem } from "./text.ts"
 
 /**
  * The array in shared memory (a copy, unless it is there already): k-means hands the rows to a worker thread (clusterAssign.ts), which
@@ -134,14 +132,13 @@ export class TermIndex {
 
   /**
    * Term id of a lower-case word's stem, counting the word's use (for `surfaces`); -1 for a
-   * word that is no term and breaks a run of content words (as `contentRuns` has it: shorter
-   * than 2 characters, a stop word, all digits). One lookup per word of the corpus.
+   * word that is no term (`isContentWord`) and so breaks a run. One lookup per word of the corpus.
    */
   word(word: string): number {
     let index = this.wordIndex.get(word)
     if (index === undefined) {
       let id = -1
-      if (word.length >= 2 && !isStopWord(word) && !ALL_DIGITS.test(word)) {
+      if (isContentWord(word)) {
         const stemmed = stem(word)
         const known = this.stemId.get(stemmed)
         if (known === undefined) {

@@ -50,8 +50,35 @@ export const stem = (word: string): string => {
   return stemmed
 }
 
-const SEGMENT_BREAK = /[.,;:!?()[\]{}"“”\n]+/
-const WORD = /[a-z0-9]+/g
+/** The characters that end a phrase: . , ; : ! ? ( ) [ ] { } " newline (and “ ”, below). */
+const PHRASE_BREAK_ASCII = new Uint8Array(128)
+for (const character of ".,;:!?()[]{}\"\n") PHRASE_BREAK_ASCII[character.charCodeAt(0)] = 1
+const ALL_DIGITS = /^\d+$/
+
+/**
+ * The lower-cased words ([a-z0-9]+) of a text, in order, to `onWord`; `onBreak` at each
+ * character that ends a phrase. One pass over the characters: vectorising a corpus calls
+ * this for every title and abstract.
+ */
+export const scanWords = (text: string, onWord: (word: string) => void, onBreak: () => void): void => {
+  const lower = text.toLowerCase()
+  let start = -1
+  for (let i = 0; i <= lower.length; i++) {
+    const code = i < lower.length ? lower.charCodeAt(i) : 32
+    if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) {
+      if (start < 0) start = i
+      continue
+    }
+    if (start >= 0) {
+      onWord(lower.slice(start, i))
+      start = -1
+    }
+    if (code < 128 ? PHRASE_BREAK_ASCII[code] === 1 : code === 0x201c || code === 0x201d) onBreak()
+  }
+}
+
+/** A word that is a term: two characters or more, not a stop word, not all digits. Any other word breaks a run. */
+export const isContentWord = (word: string): boolean => word.length >= 2 && !isStopWord(word) && !ALL_DIGITS.test(word)
 
 /**
  * Lower-cased content words of a text, grouped in runs that no stop word or
@@ -59,19 +86,13 @@ const WORD = /[a-z0-9]+/g
  */
 export const contentRuns = (text: string): Array<Array<string>> => {
   const runs: Array<Array<string>> = []
-  for (const segment of text.toLowerCase().split(SEGMENT_BREAK)) {
-    let run: Array<string> = []
-    for (const match of segment.matchAll(WORD)) {
-      const word = match[0]
-      if (word.length < 2 || isStopWord(word) || /^\d+$/.test(word)) {
-        if (run.length > 0) runs.push(run)
-        run = []
-      } else {
-        run.push(word)
-      }
-    }
+  let run: Array<string> = []
+  const endRun = () => {
     if (run.length > 0) runs.push(run)
+    run = []
   }
+  scanWords(text, (word) => (isContentWord(word) ? run.push(word) : endRun()), endRun)
+  endRun()
   return runs
 }
 

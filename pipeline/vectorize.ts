@@ -6,7 +6,7 @@
  */
 import type { Paper } from "./domain.ts"
 import { Growable, TermIndex } from "./termIndex.ts"
-import { terms } from "./text.ts"
+import { scanWords, terms } from "./text.ts"
 
 export interface SparseRows {
   readonly rows: number
@@ -76,10 +76,6 @@ export interface Vectorized {
   readonly matrix: SparseRows
 }
 
-/** The characters that end a phrase (text.ts's SEGMENT_BREAK, plus “ and ”). */
-const SEGMENT_BREAK_ASCII = new Uint8Array(128)
-for (const character of ".,;:!?()[]{}\"\n") SEGMENT_BREAK_ASCII[character.charCodeAt(0)] = 1
-
 const CHUNK_BITS = 22
 const CHUNK = 1 << CHUNK_BITS
 
@@ -145,32 +141,25 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
     scratch[id] += weight
   }
   // The same terms, in the same order, as `terms()`: a unigram per content word, a bigram per
-  // pair of adjacent content words with different stems, runs broken by punctuation that ends a
-  // phrase and by words that are no terms. One pass over the characters and one lookup per word
-  // (`contentRuns`' regexes, arrays and separate stop-word test were most of this stage's profile).
-  const addText = (text: string, weight: number) => {
-    const lower = text.toLowerCase()
-    let previous = -1
-    let start = -1
-    for (let i = 0; i <= lower.length; i++) {
-      const code = i < lower.length ? lower.charCodeAt(i) : 32
-      if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) {
-        if (start < 0) start = i
-        continue
-      }
-      if (start >= 0) {
-        const id = index.word(lower.slice(start, i))
-        start = -1
-        if (id < 0) {
-          previous = -1
-        } else {
-          bump(id, weight)
-          if (previous >= 0 && previous !== id) bump(index.pair(previous, id), weight)
-          previous = id
-        }
-      }
-      if (code < 128 ? SEGMENT_BREAK_ASCII[code] === 1 : code === 0x201c || code === 0x201d) previous = -1
+  // pair of adjacent content words with different stems; one lookup per word, which also says
+  // whether the word breaks the run (`contentRuns`' arrays of words were most of this stage's profile).
+  let previous = -1
+  let weight = 1
+  const addWord = (word: string) => {
+    const id = index.word(word)
+    if (id < 0) {
+      previous = -1
+      return
     }
+    bump(id, weight)
+    if (previous >= 0 && previous !== id) bump(index.pair(previous, id), weight)
+    previous = id
+  }
+  const endRun = () => (previous = -1)
+  const addText = (text: string, textWeight: number) => {
+    previous = -1
+    weight = textWeight
+    scanWords(text, addWord, endRun)
   }
   for (let r = 0; r < n; r++) {
     touched.length = 0
@@ -217,22 +206,22 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
   const offsets = new Int32Array(new SharedArrayBuffer((n + 1) * 4))
   const indices = new Int32Array(new SharedArrayBuffer(entries * 4))
   const values = new Float32Array(new SharedArrayBuffer(entries * 4))
-  const weight = new Float64Array(cols)
+  const weights = new Float64Array(cols)
   let written = 0
   for (let r = 0; r < n; r++) {
     const start = written
     for (let p = rawOffsets[r], end = rawOffsets[r + 1]; p < end; p++) {
       const column = columnOfId[raw.id(p)]
       if (column < 0) continue
-      weight[column] = (1 + Math.log(raw.count(p))) * idf[column]
+      weights[column] = (1 + Math.log(raw.count(p))) * idf[column]
       indices[written++] = column
     }
     raw.release(rawOffsets[r + 1])
     indices.subarray(start, written).sort()
     let norm = 0
-    for (let p = start; p < written; p++) norm += weight[indices[p]] * weight[indices[p]]
+    for (let p = start; p < written; p++) norm += weights[indices[p]] * weights[indices[p]]
     norm = Math.sqrt(norm) || 1
-    for (let p = start; p < written; p++) values[p] = weight[indices[p]] / norm
+    for (let p = start; p < written; p++) values[p] = weights[indices[p]] / norm
     offsets[r + 1] = written
   }
   const columnOf = new Map(vocabulary.map((term, column) => [term, column]))
