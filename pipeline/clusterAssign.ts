@@ -4,8 +4,7 @@
  * in shared memory: the step is 90% of k-means' time and splits without changing a label.
  */
 import { availableParallelism } from "node:os"
-import { Worker } from "node:worker_threads"
-import { shared } from "./termIndex.ts"
+import { HAND_OFF, middleRow, shared, startHandOff } from "./workerHandOff.ts"
 import type { SparseRows, SparseVector } from "./vectorize.ts"
 
 /** The sparse rows the worker reads: `SparseRows` over shared memory. */
@@ -15,8 +14,8 @@ export interface SharedMatrix {
   readonly values: Float32Array
 }
 
-/** Slots of the Int32Array through which the worker reports. */
-export const CONTROL = { ready: 0, status: 1, changed: 2, idle: 0, done: 1, failed: 2 } as const
+/** Slots of the Int32Array through which the worker reports: the hand-off's, and how many labels it changed. */
+export const CONTROL = { ...HAND_OFF, changed: 2 } as const
 
 export interface AssignJob {
   readonly columns: CentroidColumns
@@ -25,8 +24,6 @@ export interface AssignJob {
 
 /** Below this many non-zeros a worker's start-up (~0.1 s) costs more than it saves. */
 const WORKER_MIN_NONZEROS = 1_000_000
-/** How long the main thread waits for a new worker to load before doing its part itself. */
-const WORKER_START_MS = 15_000
 
 export interface Assigner {
   readonly labels: Int32Array
@@ -53,42 +50,23 @@ export const makeAssigner = (matrix: SparseRows, allowWorker: boolean): Assigner
   const labels = new Int32Array(new SharedArrayBuffer(rows * 4))
   const best = new Float32Array(new SharedArrayBuffer(rows * 4))
   const control = new Int32Array(new SharedArrayBuffer(3 * 4))
-  // The split point balances non-zeros, not rows: the cost is per non-zero.
-  let middle = 0
-  while (middle < rows && matrix.offsets[middle] < matrix.indices.length / 2) middle++
-  let worker: Worker | undefined = new Worker(new URL("./workers/assign.ts", import.meta.url), {
-    workerData: { matrix: sharedRows, control, labels, best, from: middle, to: rows }
-  })
-  worker.unref()
-  let started = false
+  const middle = middleRow(matrix.offsets, rows)
+  // Started now, so that it loads while the first centroids are built.
+  const handOff = startHandOff(new URL("./workers/assign.ts", import.meta.url), { matrix: sharedRows, control, labels, best, from: middle, to: rows }, control)
   return {
     labels,
     best,
     assign: (centroids, k) => {
-      if (worker !== undefined && !started) {
-        started = Atomics.wait(control, CONTROL.ready, 0, WORKER_START_MS) !== "timed-out" || control[CONTROL.ready] === 1
-        if (!started) {
-          void worker.terminate()
-          worker = undefined
-        }
-      }
-      const columns = byColumn(centroids, cols, worker !== undefined)
-      if (worker === undefined) return assignRange(sharedRows, columns, k, labels, best, 0, rows)
-      Atomics.store(control, CONTROL.status, CONTROL.idle)
-      worker.postMessage({ columns, k } satisfies AssignJob)
-      let changed = assignRange(sharedRows, columns, k, labels, best, 0, middle)
-      while (Atomics.load(control, CONTROL.status) === CONTROL.idle) Atomics.wait(control, CONTROL.status, CONTROL.idle, 1000)
-      if (control[CONTROL.status] === CONTROL.done) return changed + control[CONTROL.changed]
-      // The worker failed on this job: do its half here, and go on without it.
-      void worker.terminate()
-      worker = undefined
-      changed += assignRange(sharedRows, columns, k, labels, best, middle, rows)
-      return changed
+      const columns = byColumn(centroids, cols, handOff.available())
+      let changed = 0
+      const byWorker = handOff.run(
+        { columns, k } satisfies AssignJob,
+        () => (changed += assignRange(sharedRows, columns, k, labels, best, 0, middle)),
+        () => (changed += assignRange(sharedRows, columns, k, labels, best, middle, rows))
+      )
+      return byWorker ? changed + control[CONTROL.changed] : changed
     },
-    close: () => {
-      if (worker !== undefined) void worker.terminate()
-      worker = undefined
-    }
+    close: handOff.close
   }
 }
 

@@ -6,13 +6,9 @@
  * or fails a job run in line.
  */
 import { availableParallelism } from "node:os"
-import { Worker } from "node:worker_threads"
 import { countClassRange, type ScoredRows, scoreColumnRange, type Scoring, scoreRowRange, type WeightColumns, weighedTerms } from "./rowScores.ts"
-import { shared } from "./termIndex.ts"
 import type { SparseRows } from "./vectorize.ts"
-
-/** Slots of the Int32Array through which the worker reports. */
-export const SCORE_CONTROL = { ready: 0, status: 1, idle: 0, done: 1, failed: 2 } as const
+import { type HandOff, middleRow, shared, startHandOff } from "./workerHandOff.ts"
 
 export type ScoreJob =
   | {
@@ -47,55 +43,26 @@ export type ScoreJob =
 
 /** Below this many non-zeros a pass takes less time than handing half of it over. */
 const MIN_NONZEROS = 1_000_000
-/** How long to wait for a new worker to load before scoring without it. */
-const START_MS = 15_000
-
 export interface TwoThreadScoring extends Scoring {
   close(): void
 }
 
 export const twoThreadScoring = (): TwoThreadScoring => {
   const control = new Int32Array(new SharedArrayBuffer(8))
-  let worker: Worker | undefined
-  let usable = availableParallelism() >= 2
+  let handOff: HandOff | undefined
   const sharedRows = new WeakMap<SparseRows, ScoredRows>()
 
-  const startWorker = (): Worker | undefined => {
-    if (worker === undefined && usable) {
-      worker = new Worker(new URL("./workers/score.ts", import.meta.url), { workerData: { control } })
-      worker.unref()
-      if (Atomics.wait(control, SCORE_CONTROL.ready, 0, START_MS) === "timed-out" && control[SCORE_CONTROL.ready] !== 1) stopWorker()
-    }
-    return worker
-  }
-  const stopWorker = () => {
-    if (worker !== undefined) void worker.terminate()
-    worker = undefined
-    usable = false
-  }
-
-  /** The matrix in shared memory, when it is worth a worker; undefined: run in line. */
-  const onWorker = (matrix: SparseRows): { readonly helper: Worker; readonly rows: ScoredRows } | undefined => {
-    const helper = matrix.indices.length >= MIN_NONZEROS ? startWorker() : undefined
-    if (helper === undefined) return undefined
+  /** The worker and the matrix in shared memory, when a pass over it is worth a worker; undefined: run in line. */
+  const onWorker = (matrix: SparseRows): { readonly handOff: HandOff; readonly rows: ScoredRows } | undefined => {
+    if (matrix.indices.length < MIN_NONZEROS || availableParallelism() < 2) return undefined
+    handOff ??= startHandOff(new URL("./workers/score.ts", import.meta.url), { control }, control)
+    if (!handOff.available()) return undefined
     let rows = sharedRows.get(matrix)
     if (rows === undefined) {
       rows = { rows: matrix.rows, offsets: shared(matrix.offsets), indices: shared(matrix.indices), values: shared(matrix.values) }
       sharedRows.set(matrix, rows)
     }
-    return { helper, rows }
-  }
-
-  /** `job` on the worker while this thread does `own`; the worker's part here if it fails. */
-  const together = (helper: Worker, job: ScoreJob, own: () => void, workersPart: () => void) => {
-    Atomics.store(control, SCORE_CONTROL.status, SCORE_CONTROL.idle)
-    helper.postMessage(job)
-    own()
-    while (Atomics.load(control, SCORE_CONTROL.status) === SCORE_CONTROL.idle) Atomics.wait(control, SCORE_CONTROL.status, SCORE_CONTROL.idle, 1000)
-    if (control[SCORE_CONTROL.status] !== SCORE_CONTROL.done) {
-      stopWorker()
-      workersPart()
-    }
+    return { handOff, rows }
   }
 
   /** Run `score` over the rows, the second half (by non-zeros) on the worker as `job`. */
@@ -113,9 +80,8 @@ export const twoThreadScoring = (): TwoThreadScoring => {
       return out
     }
     const out = new Float32Array(new SharedArrayBuffer(rows * K * 4))
-    let middle = 0
-    while (middle < rows && matrix.offsets[middle] < matrix.indices.length / 2) middle++
-    together(parallel.helper, job(parallel.rows, out, middle, rows), () => score(parallel.rows, out, 0, middle), () => score(parallel.rows, out, middle, rows))
+    const middle = middleRow(matrix.offsets, rows)
+    parallel.handOff.run(job(parallel.rows, out, middle, rows), () => score(parallel.rows, out, 0, middle), () => score(parallel.rows, out, middle, rows))
     return out
   }
 
@@ -146,16 +112,15 @@ export const twoThreadScoring = (): TwoThreadScoring => {
         return counts
       }
       const counts = new Float64Array(new SharedArrayBuffer(matrix.cols * K * 8))
-      const onShared = posterior.buffer instanceof SharedArrayBuffer ? posterior : shared(posterior)
+      const onShared = shared(posterior)
       const half = Math.ceil(K / 2)
-      together(
-        parallel.helper,
+      parallel.handOff.run(
         { kind: "counts", matrix: parallel.rows, posterior: onShared, K, counts, fromClass: half, toClass: K },
         () => countClassRange(parallel.rows, onShared, K, counts, 0, half),
         () => countClassRange(parallel.rows, onShared, K, counts, half, K)
       )
       return counts
     },
-    close: stopWorker
+    close: () => handOff?.close()
   }
 }

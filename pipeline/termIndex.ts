@@ -4,17 +4,6 @@
  */
 import { isContentWord, stem } from "./text.ts"
 
-/**
- * The array in shared memory (a copy, unless it is there already): k-means hands the rows to a worker thread (clusterAssign.ts), which
- * would otherwise need its own copy of the largest arrays of a run.
- */
-export const shared = <T extends Int32Array | Float32Array>(array: T): T => {
-  if (array.buffer instanceof SharedArrayBuffer) return array
-  const out = new (array.constructor as new(buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength))
-  out.set(array)
-  return out
-}
-
 /** An Int32Array / Float32Array that doubles when full. */
 export class Growable<T extends Int32Array | Float32Array | Float64Array> {
   length = 0

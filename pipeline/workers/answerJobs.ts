@@ -1,20 +1,13 @@
 /**
- * The worker side of the main thread's blocking hand-off (clusterAssign.ts, scoring.ts): the
+ * The worker side of the main thread's blocking hand-off (workerHandOff.ts): the
  * main thread posts a job, does its own share, then waits on `control[status]` with
  * Atomics.wait, since its event loop is busy. The worker says it has loaded, runs each job,
  * and sets that slot to `done` or `failed`.
  */
 import { parentPort } from "node:worker_threads"
+import { HAND_OFF as slots } from "../workerHandOff.ts"
 
-/** Slots of the control Int32Array and the values of its status slot. */
-export interface ControlSlots {
-  readonly ready: number
-  readonly status: number
-  readonly done: number
-  readonly failed: number
-}
-
-export const answerJobs = <Job>(control: Int32Array, slots: ControlSlots, run: (job: Job) => void) => {
+export const answerJobs = <Job>(control: Int32Array, run: (job: Job) => void) => {
   parentPort!.on("message", (job: Job) => {
     try {
       run(job)

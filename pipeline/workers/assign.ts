@@ -17,6 +17,6 @@ const { matrix, control, labels, best, from, to } = workerData as {
   readonly to: number
 }
 
-answerJobs<AssignJob>(control, CONTROL, (job) => {
+answerJobs<AssignJob>(control, (job) => {
   control[CONTROL.changed] = assignRange(matrix, job.columns, job.k, labels, best, from, to)
 })

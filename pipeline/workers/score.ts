@@ -5,12 +5,12 @@
  */
 import { workerData } from "node:worker_threads"
 import { countClassRange, scoreColumnRange, scoreRowRange } from "../rowScores.ts"
-import { SCORE_CONTROL, type ScoreJob } from "../scoring.ts"
+import type { ScoreJob } from "../scoring.ts"
 import { answerJobs } from "./answerJobs.ts"
 
 const { control } = workerData as { readonly control: Int32Array }
 
-answerJobs<ScoreJob>(control, SCORE_CONTROL, (job) => {
+answerJobs<ScoreJob>(control, (job) => {
   if (job.kind === "rows") scoreRowRange(job.matrix, job.weights, job.weighed, job.K, job.bias, job.out, job.from, job.to)
   else if (job.kind === "columns") scoreColumnRange(job.matrix, job.columns, job.K, job.out, job.from, job.to)
   else countClassRange(job.matrix, job.posterior, job.K, job.counts, job.fromClass, job.toClass)
