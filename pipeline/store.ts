@@ -18,7 +18,7 @@ import { quoteLiteral } from "./sql.ts"
 import { DatabaseError, type Paper } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
 import { appendTopics, clusterRows, keyphraseRows, paperRows, runPaperRows, runRow } from "./storeRows.ts"
-import { SCHEMA_STATEMENTS } from "./storeSchema.ts"
+import { SCHEMA_STATEMENTS, tableExists } from "./storeSchema.ts"
 import { appendVectors, loadStoredRun, type StoredRun, VECTOR_SCHEMA } from "./storeVectors.ts"
 
 export interface QueryResult {
@@ -99,17 +99,9 @@ const appendRows = async (connection: DuckDBConnection, table: string, rows: Ite
   appender.closeSync()
 }
 
-/** Whether the database has papersort's tables yet (a new file has none until its first run). */
-const hasTables = async (connection: DuckDBConnection): Promise<boolean> => {
-  const reader = await connection.runAndReadAll(
-    "select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main' and table_name = 'papers'"
-  )
-  return reader.currentRowCount > 0
-}
-
 /** Incoming paper id → the id the database stores that paper under (same id, same arXiv id, or same title). */
 const lookUpKnown = async (connection: DuckDBConnection, papers: ReadonlyArray<Paper>): Promise<Map<string, string>> => {
-  if (!(await hasTables(connection))) return new Map()
+  if (!(await tableExists(connection, "papers"))) return new Map()
   await connection.run("create or replace temp table incoming (paper_id varchar, arxiv_id varchar, title_key varchar)")
   await appendRows(connection, "incoming", papers.map((paper) => [paper.paperId, paper.arxivId, normalizedTitle(paper.title)]))
   // Two different arXiv ids with one title are two papers, as in dedupe.ts.

@@ -1,3 +1,12 @@
+import type { DuckDBConnection } from "@duckdb/node-api"
+import { quoteLiteral } from "./sql.ts"
+
+/** Whether the database has this table (a new file has none until its first run writes the schema). */
+export const tableExists = async (connection: DuckDBConnection, name: string): Promise<boolean> =>
+  (await connection.runAndReadAll(
+    `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main' and table_name = ${quoteLiteral(name)}`
+  )).currentRowCount > 0
+
 /** The DuckDB tables and views of the contract (ARCHITECTURE.md, "DuckDB tables"). */
 export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
   `create table if not exists runs (

@@ -7,6 +7,7 @@ import type { DuckDBConnection } from "@duckdb/node-api"
 import type { Paper } from "./domain.ts"
 import type { SparseRows, Vectorized } from "./vectorize.ts"
 import { quoteLiteral } from "./sql.ts"
+import { tableExists } from "./storeSchema.ts"
 
 export const VECTOR_SCHEMA: ReadonlyArray<string> = [
   `create table if not exists vocabulary (run_id varchar not null, column_id integer not null, term varchar not null, document_frequency integer not null, idf float not null)`,
@@ -101,11 +102,7 @@ const blobBytes = (value: unknown): ArrayBuffer => {
 /** The papers' ids, clusters and sparse rows of a run, in row order, from whichever table holds them. */
 const loadVectors = async (connection: DuckDBConnection, runId: string, vectorsRunId: string, cols: number) => {
   const [run, vectorsRun] = [quoteLiteral(runId), quoteLiteral(vectorsRunId)]
-  const tableExists = async (name: string) =>
-    (await connection.runAndReadAll(
-      `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main' and table_name = ${quoteLiteral(name)}`
-    )).currentRowCount > 0
-  const blobs = (await tableExists("paper_vector_blobs"))
+  const blobs = (await tableExists(connection, "paper_vector_blobs"))
     ? (await connection.runAndReadAll(`
       select v.paper_id, rp.cluster_id, v.columns, v.weights
       from paper_vector_blobs v join run_papers rp on rp.run_id = ${run} and rp.paper_id = v.paper_id
@@ -124,7 +121,7 @@ const loadVectors = async (connection: DuckDBConnection, runId: string, vectorsR
     return { paperIds: blobs[0].map(String), clusterOfPaper: Int32Array.from(blobs[1], Number), matrix }
   }
   // A database written before the blobs: lists in `paper_vectors`, read as two flat lists in row order.
-  if (!(await tableExists("paper_vectors"))) return { paperIds: [], clusterOfPaper: new Int32Array(0), matrix: { rows: 0, cols, offsets: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) } }
+  if (!(await tableExists(connection, "paper_vectors"))) return { paperIds: [], clusterOfPaper: new Int32Array(0), matrix: { rows: 0, cols, offsets: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) } }
   const rows = (await connection.runAndReadAll(`
     select v.paper_id, rp.cluster_id, len(v.columns)::integer as width
     from paper_vectors v join run_papers rp on rp.run_id = ${run} and rp.paper_id = v.paper_id
