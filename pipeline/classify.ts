@@ -10,6 +10,8 @@ import { kMeans, type Clustering } from "./cluster.ts"
 import type { Keyphrase } from "./keyphrases.ts"
 import { keyphrasesInBackground } from "./keyphrasesBackground.ts"
 import { type Projection, projectPapers } from "./project.ts"
+import type { LeafModels } from "./leafModels.ts"
+import { mapFromModels, reusableLeaves } from "./mapFromModels.ts"
 import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeText, nodeVector } from "./map.ts"
 import { stageProgress } from "./progress.ts"
 import type { ClusterSummary } from "./runRecord.ts"
@@ -33,6 +35,7 @@ export interface Classified {
   readonly clusters: ReadonlyArray<ClusterSummary>
   readonly clusterTopics: ReadonlyArray<ClusterMapping>
   readonly assignments: ReadonlyArray<PaperAssignment>
+  readonly leafModels: LeafModels
 }
 
 /** Every term of the taxonomy's own text stays in the vocabulary, however rare in this dump. */
@@ -94,10 +97,21 @@ export const assignTopics = (
   vectorized: Vectorized,
   clustering: Pick<Clustering, "labels" | "k">,
   taxonomy: Taxonomy,
-  mapOptions: MapOptions
-): { readonly assignments: ReadonlyArray<PaperAssignment>; readonly clusterTopics: ReadonlyArray<ClusterMapping> } => {
+  mapOptions: MapOptions,
+  learned?: LeafModels
+): {
+  readonly assignments: ReadonlyArray<PaperAssignment>
+  readonly clusterTopics: ReadonlyArray<ClusterMapping>
+  readonly leafModels: LeafModels
+  /** Leaves whose stored model was kept (0: every leaf learned from the papers). */
+  readonly keptLeaves: number
+} => {
   const { matrix, model } = vectorized
-  const mapping = mapToTaxonomy({ matrix, model, taxonomy, clusterLabels: clustering.labels, clusterCount: clustering.k }, mapOptions)
+  const input = { matrix, model, taxonomy, clusterLabels: clustering.labels, clusterCount: clustering.k }
+  // Stored models are over the run's vocabulary: a different one (not expected) means learning again.
+  const fits = learned !== undefined && learned.logWords.length === matrix.cols * learned.nodeIds.length
+  const reusable = fits ? reusableLeaves(taxonomy, learned) : undefined
+  const mapping = learned !== undefined && reusable !== undefined ? mapFromModels(input, learned, reusable, mapOptions) : mapToTaxonomy(input, mapOptions)
   const byId = new Map(taxonomy.nodes.map((node) => [node.id, node]))
   const nodeVectors = new Map<string, SparseVector>()
   const vectorOf = (nodeId: string) => {
@@ -117,7 +131,12 @@ export const assignTopics = (
       topics: assignment.topics.map((topic) => ({ ...topic, evidence: evidenceFor(row, vectorOf(topic.nodeId), model) }))
     }
   })
-  return { assignments, clusterTopics: mapping.clusters }
+  return {
+    assignments,
+    clusterTopics: mapping.clusters,
+    leafModels: mapping.model,
+    keptLeaves: reusable === undefined ? 0 : reusable.filter((l) => l >= 0).length
+  }
 }
 
 export const classify = async (
@@ -149,12 +168,12 @@ export const classify = async (
     }
   })
   observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)
-  const { assignments, clusterTopics } = assignTopics(vectorized, clustering, taxonomy, options.map)
+  const { assignments, clusterTopics, leafModels } = assignTopics(vectorized, clustering, taxonomy, options.map)
   observe("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
   const keyphrases = await pendingKeyphrases
   const clusters = summarizeClusters(keyphrases, clustering, vectorized.model)
   observe("keyphrases", `${keyphrases.reduce((sum, list) => sum + list.length, 0)} phrases; cluster labels`)
   const coordinates = projectPapers(vectorized.matrix, options.seed)
   observe("project", "2-D map of the papers for the report")
-  return { keyphrases, vectorized, kChoice, clustering, coordinates, clusters, clusterTopics, assignments }
+  return { keyphrases, vectorized, kChoice, clustering, coordinates, clusters, clusterTopics, assignments, leafModels }
 }

@@ -119,34 +119,56 @@ export const wordModels = (
   const K = parentOf.length
   const { cols } = matrix
   const counts = scoring.counts(matrix, posterior, K)
-  const corpus = new Float64Array(cols)
-  for (let p = 0; p < matrix.indices.length; p++) corpus[matrix.indices[p]] += matrix.values[p]
   for (let i = 0; i < counts.length; i++) counts[i] += options.seedPapers * seeds[i]
   const parents = Math.max(0, ...parentOf) + 1
   const parentCounts = new Float64Array(cols * parents)
-  const classTotal = new Float64Array(K)
   const parentTotal = new Float64Array(parents)
-  let corpusTotal = 0
   for (let t = 0; t < cols; t++) {
-    corpusTotal += corpus[t]
     for (let k = 0; k < K; k++) {
-      const count = counts[t * K + k]
-      classTotal[k] += count
-      if (parentOf[k] >= 0) {
-        parentCounts[t * parents + parentOf[k]] += count
-        parentTotal[parentOf[k]] += count
-      }
+      if (parentOf[k] < 0) continue
+      parentCounts[t * parents + parentOf[k]] += counts[t * K + k]
+      parentTotal[parentOf[k]] += counts[t * K + k]
     }
   }
-  const [own, parent, whole] = options.shrinkage
+  for (let i = 0; i < parentCounts.length; i++) parentCounts[i] /= parentTotal[i % parents] || 1
+  return shrunkLogWords(counts, K, parentOf, parentCounts, corpusDistribution(matrix), options.shrinkage)
+}
+
+/** The corpus's word distribution, with a tiny floor: a term no paper has still gets a finite log probability. */
+export const corpusDistribution = (matrix: SparseRows): Float64Array => {
+  const { cols } = matrix
+  const corpus = new Float64Array(cols)
+  for (let p = 0; p < matrix.indices.length; p++) corpus[matrix.indices[p]] += matrix.values[p]
+  let total = 0
+  for (let t = 0; t < cols; t++) total += corpus[t]
+  for (let t = 0; t < cols; t++) corpus[t] = (corpus[t] + 1e-3) / (total + 1e-3 * cols)
+  return corpus
+}
+
+/**
+ * Each class's word log probabilities, term-major (cols × K): its own counts normalised,
+ * mixed with its parent's distribution (`parentDistribution`, cols × parents; a class without
+ * a parent takes the corpus's instead) and the corpus's `background`.
+ */
+export const shrunkLogWords = (
+  counts: Float64Array,
+  K: number,
+  parentOf: Int32Array,
+  parentDistribution: Float64Array,
+  background: Float64Array,
+  shrinkage: WordModelOptions["shrinkage"]
+): Float32Array => {
+  const cols = background.length
+  const parents = parentDistribution.length / cols
+  const classTotal = new Float64Array(K)
+  for (let i = 0; i < counts.length; i++) classTotal[i % K] += counts[i]
+  const [own, parent, whole] = shrinkage
   const out = new Float32Array(cols * K)
   for (let t = 0; t < cols; t++) {
-    // A tiny floor: a term no paper of the corpus has still gets a finite log probability.
-    const background = (corpus[t] + 1e-3) / (corpusTotal + 1e-3 * cols)
     for (let k = 0; k < K; k++) {
       const p = parentOf[k]
-      const fromParent = p >= 0 ? parentCounts[t * parents + p] / (parentTotal[p] || 1) : background
-      out[t * K + k] = Math.log(own * counts[t * K + k] / (classTotal[k] || 1) + parent * fromParent + whole * background)
+      const fromParent = p >= 0 ? parentDistribution[t * parents + p] : background[t]
+      out[t * K + k] = Math.log(own * counts[t * K + k] / (classTotal[k] || 1) + parent * fromParent + whole * background[t])
     }
   }
   return out

@@ -27,6 +27,7 @@ import { UNASSIGNED } from "./domain.ts"
 import { argmaxRow, estimateProportions, softmaxRows, unitColumns, wordModels } from "./dataless.ts"
 import type { Scoring } from "./rowScores.ts"
 import { twoThreadScoring } from "./scoring.ts"
+import { leafFingerprint, type LeafModels } from "./leafModels.ts"
 import { leavesOf } from "./taxonomy.ts"
 import { evenlySpacedRows, type SparseRows, type SparseVector, subsetRows, type TfidfModel, transformText } from "./vectorize.ts"
 
@@ -104,6 +105,8 @@ export interface Mapping {
   /** Per cluster, the score of every leaf (for suggestions: the nearest node of an unmapped cluster). */
   readonly clusterLeafScores: ReadonlyArray<Float64Array>
   readonly leaves: ReadonlyArray<TaxonomyNode>
+  /** What was learned per leaf, for a later remap to start from. */
+  readonly model: LeafModels
 }
 
 /** Each leaf's own text as a unit TF-IDF vector, term-major (cols × leaves). */
@@ -118,8 +121,14 @@ export const leafSeeds = (model: TfidfModel, taxonomy: Taxonomy, leaves: Readonl
   return unitColumns(seeds, L)
 }
 
+/** Each leaf's parent as an index among the leaves' distinct parents; -1 for a top-level leaf. */
+export const parentIndex = (leaves: ReadonlyArray<TaxonomyNode>): Int32Array => {
+  const parentIds = [...new Set(leaves.flatMap((leaf) => (leaf.parentId ? [leaf.parentId] : [])))]
+  return Int32Array.from(leaves, (leaf) => (leaf.parentId ? parentIds.indexOf(leaf.parentId) : -1))
+}
+
 /** The rows `rows` of a rows × K score array. */
-const gatherRows = (scores: Float32Array, K: number, rows: Int32Array): Float32Array => {
+export const gatherRows = (scores: Float32Array, K: number, rows: Int32Array): Float32Array => {
   const out = new Float32Array(rows.length * K)
   rows.forEach((row, i) => out.set(scores.subarray(row * K, (row + 1) * K), i * K))
   return out
@@ -149,15 +158,13 @@ export const mapToTaxonomy = (input: MappingInput, options: MapOptions = DEFAULT
 }
 
 const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, leaves: ReadonlyArray<TaxonomyNode>, seeds: Float32Array): Mapping => {
-  const { clusterCount, clusterLabels, matrix } = input
+  const { matrix } = input
   const L = leaves.length
   const rows = matrix.rows
-  const parentIds = [...new Set(leaves.flatMap((leaf) => (leaf.parentId ? [leaf.parentId] : [])))]
-  const parentOf = Int32Array.from(leaves, (leaf) => (leaf.parentId ? parentIds.indexOf(leaf.parentId) : -1))
+  const parentOf = parentIndex(leaves)
   const wordOptions = { seedPapers: options.seedPapers, shrinkage: options.shrinkage }
   const seedSimilarity = scoring.rows(matrix, seeds, L)
-  const bestSeed = new Float32Array(rows)
-  for (let r = 0; r < rows; r++) bestSeed[r] = seedSimilarity[argmaxRow(seedSimilarity, r * L, L) + r * L]
+  const bestSeed = bestSeedSimilarity(seedSimilarity, L)
   // Above `trainingPapers`, the proportions and word models are learned on an even spread of the
   // papers, and only the final scoring pass is per paper: a million-paper dump costs one more pass,
   // not eight. (Measured on the 40,000-paper dev set: learning from 20,000 of them costs 0.025
@@ -172,7 +179,27 @@ const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, lea
     logWords = wordModels(training, softmaxRows(scoring.rows(training, logWords, L), L, options.evidenceScale, logPrior), seeds, parentOf, wordOptions, scoring)
   }
   const posterior = softmaxRows(scoring.rows(matrix, logWords, L), L, options.evidenceScale, logPrior)
+  return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords })
+}
 
+/** Each row's best cosine to any leaf's own text: a paper below `minSimilarity` may fit nothing. */
+export const bestSeedSimilarity = (seedSimilarity: Float32Array, L: number): Float32Array => {
+  const best = new Float32Array(seedSimilarity.length / L)
+  for (let r = 0; r < best.length; r++) best[r] = seedSimilarity[argmaxRow(seedSimilarity, r * L, L) + r * L]
+  return best
+}
+
+/** From each paper's posterior over the leaves to its topics, and each cluster's node. */
+export const finishMapping = (
+  input: MappingInput,
+  options: MapOptions,
+  leaves: ReadonlyArray<TaxonomyNode>,
+  posterior: Float32Array,
+  bestSeed: Float32Array,
+  model: LeafModels
+): Mapping => {
+  const { clusterCount, clusterLabels } = input
+  const L = leaves.length
   const distributions = clusterDistributions(posterior, clusterLabels, clusterCount, L)
   const clusters: Array<ClusterMapping> = distributions.map((distribution, clusterId) => {
     const best = argmaxRow(distribution, 0, L)
@@ -183,7 +210,7 @@ const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, lea
   const papers: Array<PaperAssignment> = []
   const final = new Float64Array(L)
   const order = new Int32Array(Math.min(3, L))
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0; r < bestSeed.length; r++) {
     const cluster = distributions[clusterLabels[r]]
     for (let l = 0; l < L; l++) final[l] = (1 - options.clusterWeight) * posterior[r * L + l] + options.clusterWeight * cluster[l]
     topIndices(final, order)
@@ -199,7 +226,7 @@ const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, lea
     }
     papers.push({ paperIndex: r, topics })
   }
-  return { papers, clusters, clusterLeafScores: distributions, leaves }
+  return { papers, clusters, clusterLeafScores: distributions, leaves, model }
 }
 
 /** The indices of the `out.length` largest values, largest first (ties: lower index first), without sorting them all. */

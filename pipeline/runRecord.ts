@@ -1,6 +1,7 @@
 /** Everything one run produced: what `store` writes and `report` reads. */
 import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.ts"
 import type { Keyphrase } from "./keyphrases.ts"
+import type { LeafModels } from "./leafModels.ts"
 import type { Projection } from "./project.ts"
 import type { Vectorized } from "./vectorize.ts"
 
@@ -32,6 +33,8 @@ export interface RunRecord {
   readonly clusters: ReadonlyArray<ClusterSummary>
   readonly clusterTopics: ReadonlyArray<ClusterMapping>
   readonly assignments: ReadonlyArray<Assignment>
+  /** What the map learned per leaf: a remap starts from it. */
+  readonly leafModels: LeafModels
   /** The run's TF-IDF space, stored so that a remap can re-map without re-vectorising; null for a remap. */
   readonly vectors: Vectorized | null
 }
@@ -52,4 +55,5 @@ export interface RemapRecord {
   readonly paperIds: ReadonlyArray<string>
   readonly clusterTopics: ReadonlyArray<ClusterMapping>
   readonly assignments: ReadonlyArray<Assignment>
+  readonly leafModels: LeafModels
 }

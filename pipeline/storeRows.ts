@@ -5,6 +5,7 @@
 import { UNASSIGNED } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
 import type { Assignment, ClusterSummary, RemapRecord, RunRecord } from "./runRecord.ts"
+import { leafModelRows } from "./storeVectors.ts"
 
 export function* paperRows(record: RunRecord, newPapers: ReadonlySet<string>) {
   for (const paper of record.papers) {
@@ -58,4 +59,5 @@ export const appendTopics = async (append: AppendTo, record: RunRecord | RemapRe
   ])
   await append("cluster_topics", record.clusterTopics.map((mapping) => [runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
   await append("paper_topics", topicRows(runId, paperIds, record.assignments))
+  await append("leaf_models", leafModelRows(runId, record.leafModels))
 }

@@ -5,6 +5,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import type { Paper } from "./domain.ts"
+import { fromColumns, leafColumn, type LeafModels } from "./leafModels.ts"
 import type { SparseRows, Vectorized } from "./vectorize.ts"
 import { quoteLiteral } from "./sql.ts"
 import { tableExists } from "./storeSchema.ts"
@@ -15,8 +16,33 @@ export const VECTOR_SCHEMA: ReadonlyArray<string> = [
   `alter table vocabulary add column if not exists surface varchar`,
   // Each paper's sparse row as two blobs: little-endian int32 column ids and float32 weights. (Databases
   // written before keep theirs in `paper_vectors`, as lists; `loadStoredRun` reads either.)
-  `create table if not exists paper_vector_blobs (run_id varchar not null, position integer not null, paper_id varchar not null, columns blob not null, weights blob not null)`
+  `create table if not exists paper_vector_blobs (run_id varchar not null, position integer not null, paper_id varchar not null, columns blob not null, weights blob not null)`,
+  // What the map learned per leaf (leafModels.ts): word log probabilities over the vectors' vocabulary as
+  // little-endian float32, and the log prior. A remap keeps a leaf's model while its own text is unchanged.
+  `create table if not exists leaf_models (run_id varchar not null, position integer not null, node_id varchar not null, fingerprint varchar not null, log_prior double not null, log_words blob not null)`
 ]
+
+/** Each leaf's model as one row: its column of the term-major word log probabilities as a blob. */
+export function* leafModelRows(runId: string, models: LeafModels) {
+  for (let l = 0; l < models.nodeIds.length; l++) {
+    yield [runId, l, models.nodeIds[l], models.fingerprints[l], models.logPrior[l], bytesOf(leafColumn(models, l))]
+  }
+}
+
+/** A run's leaf models; undefined for a run stored before they were. */
+const loadLeafModels = async (connection: DuckDBConnection, runId: string): Promise<LeafModels | undefined> => {
+  if (!(await tableExists(connection, "leaf_models"))) return undefined
+  const columns = (await connection.runAndReadAll(
+    `select node_id, fingerprint, log_prior, log_words from leaf_models where run_id = ${quoteLiteral(runId)} order by position`
+  )).getColumns()
+  if ((columns[0]?.length ?? 0) === 0) return undefined
+  return fromColumns(columns[0].map((nodeId, l) => ({
+    nodeId: String(nodeId),
+    fingerprint: String(columns[1][l]),
+    logPrior: Number(columns[2][l]),
+    logWords: new Float32Array(blobBytes(columns[3][l]))
+  })))
+}
 
 const bytesOf = (array: Int32Array | Float32Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
 
@@ -55,6 +81,8 @@ export interface StoredRun {
   readonly vectorized: Vectorized
   readonly clusterOfPaper: Int32Array
   readonly clusterCount: number
+  /** What the run's map learned per leaf; undefined for runs stored before it was kept. */
+  readonly leafModels: LeafModels | undefined
 }
 
 const rowsOf = async (connection: DuckDBConnection, sql: string) =>
@@ -89,7 +117,8 @@ export const loadStoredRun = async (connection: DuckDBConnection, runId: string)
       matrix
     },
     clusterOfPaper,
-    clusterCount: Number(clusters)
+    clusterCount: Number(clusters),
+    leafModels: await loadLeafModels(connection, runId)
   }
 }
 

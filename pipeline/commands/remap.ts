@@ -27,13 +27,19 @@ export const remapCommand = Command.make(
     const startedAt = new Date(yield* Clock.currentTimeMillis)
     const stored = yield* store.loadRun(sourceRunId)
     progress.stage("load", `run ${sourceRunId}: ${stored.paperIds.length} papers, ${stored.clusterCount} clusters`, stored.paperIds.length)
-    const { assignments, clusterTopics } = assignTopics(
+    // The run's learned leaf models are a start only for the map options they were learned with.
+    const sameOptions = JSON.stringify(stored.params.map) === JSON.stringify(DEFAULT_CLASSIFY.map)
+    const { assignments, clusterTopics, keptLeaves, leafModels } = assignTopics(
       stored.vectorized,
       { labels: stored.clusterOfPaper, k: stored.clusterCount },
       taxonomy,
-      DEFAULT_CLASSIFY.map
+      DEFAULT_CLASSIFY.map,
+      sameOptions ? stored.leafModels : undefined
     )
-    progress.stage("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${stored.clusterCount} clusters mapped`, stored.paperIds.length)
+    const learned = leafModels.nodeIds.length - keptLeaves
+    progress.stage("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${stored.clusterCount} clusters mapped; ${
+      keptLeaves === 0 ? `every leaf learned from the papers` : `${keptLeaves} leaves kept from run ${sourceRunId}, ${learned} learned`
+    }`, stored.paperIds.length)
     const runId = newRunId(yield* Clock.currentTimeMillis)
     yield* store.writeRemap({
       runId,
@@ -45,7 +51,8 @@ export const remapCommand = Command.make(
       params: { ...stored.params, map: DEFAULT_CLASSIFY.map, vectors_from: stored.vectorsRunId },
       paperIds: stored.paperIds,
       clusterTopics,
-      assignments
+      assignments,
+      leafModels
     })
     progress.stage("store", `run ${runId} (remap) in ${displayPath(store.file)}`, stored.paperIds.length)
     const reports = yield* writeReports(runId, resolve(options.out))

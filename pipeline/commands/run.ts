@@ -98,6 +98,7 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: Pars
     clusters: classified.clusters,
     clusterTopics: classified.clusterTopics,
     assignments: classified.assignments,
+    leafModels: classified.leafModels,
     vectors: classified.vectorized
   })
   progress.stage("store", `run ${runId}: ${papers.length} papers (${written.newPapers} new) in ${displayPath(store.file)}`, papers.length)

@@ -1,0 +1,185 @@
+/**
+ * Map a stored run onto an edited taxonomy, starting from what the run's map learned
+ * (leafModels.ts) instead of learning every leaf again: `remap`'s mapping.
+ *
+ * A leaf whose own text is unchanged keeps its stored word model and prior, whatever its
+ * id or place now. New and edited leaves are learned as the full map learns every leaf,
+ * against the kept ones: word models from the seed posteriors, a share of the papers
+ * (their prior) from the posterior mass they win, then word models again from the full
+ * posteriors. A removed leaf's papers go to the leaves they score best on next.
+ *
+ * Cost: one pass of every paper against the kept leaves, and passes against the new ones
+ * only; an unchanged taxonomy gives exactly the run's posteriors. When fewer than half of
+ * the leaves are kept, learning them all again is the better start: `reusableLeaves` says so.
+ */
+import type { TaxonomyNode } from "./domain.ts"
+import { corpusDistribution, shrunkLogWords, softmaxRows, type WordModelOptions } from "./dataless.ts"
+import { leafFingerprint, type LeafModels } from "./leafModels.ts"
+import { bestSeedSimilarity, finishMapping, gatherRows, leafSeeds, type MapOptions, type Mapping, type MappingInput } from "./map.ts"
+import type { Scoring } from "./rowScores.ts"
+import { twoThreadScoring } from "./scoring.ts"
+import { leavesOf } from "./taxonomy.ts"
+import { evenlySpacedRows, type SparseRows, subsetRows } from "./vectorize.ts"
+
+/** Rounds that estimate the new leaves' share of the papers. */
+const PRIOR_ROUNDS = 3
+
+/** For each leaf of the taxonomy, the stored leaf whose model it keeps (-1: learn it); undefined when too few are kept. */
+export const reusableLeaves = (taxonomy: MappingInput["taxonomy"], stored: LeafModels): Int32Array | undefined => {
+  const storedLeaf = new Map(stored.fingerprints.map((fingerprint, l) => [fingerprint, l]))
+  const from = Int32Array.from(leavesOf(taxonomy), (leaf) => storedLeaf.get(leafFingerprint(leaf)) ?? -1)
+  const kept = from.filter((l) => l >= 0).length
+  return kept * 2 >= from.length && kept > 0 ? from : undefined
+}
+
+export const mapFromModels = (input: MappingInput, stored: LeafModels, from: Int32Array, options: MapOptions): Mapping => {
+  const scoring = twoThreadScoring()
+  try {
+    return mapWith(input, stored, from, options, scoring)
+  } finally {
+    scoring.close()
+  }
+}
+
+/** Columns `columns` of a rows × K array, as a rows × columns.length array. */
+const pickColumns = (values: Float32Array, K: number, columns: Int32Array): Float32Array => {
+  const rows = values.length / K
+  const out = new Float32Array(rows * columns.length)
+  for (let r = 0; r < rows; r++) for (let j = 0; j < columns.length; j++) out[r * columns.length + j] = values[r * K + columns[j]]
+  return out
+}
+
+/** Two row-major score arrays side by side: `a`'s columns go to `aColumns`, `b`'s to `bColumns` of a rows × K array. */
+const interleave = (a: Float32Array, aColumns: Int32Array, b: Float32Array, bColumns: Int32Array, K: number): Float32Array => {
+  const rows = aColumns.length > 0 ? a.length / aColumns.length : b.length / bColumns.length
+  const out = new Float32Array(rows * K)
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < aColumns.length; j++) out[r * K + aColumns[j]] = a[r * aColumns.length + j]
+    for (let j = 0; j < bColumns.length; j++) out[r * K + bColumns[j]] = b[r * bColumns.length + j]
+  }
+  return out
+}
+
+const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, options: MapOptions, scoring: Scoring): Mapping => {
+  const { matrix, model, taxonomy } = input
+  const leaves = leavesOf(taxonomy)
+  const L = leaves.length
+  const S = stored.nodeIds.length
+  const cols = matrix.cols
+  const kept = Int32Array.from(from.keys()).filter((l) => from[l] >= 0)
+  const fresh = Int32Array.from(from.keys()).filter((l) => from[l] < 0)
+  const seeds = leafSeeds(model, taxonomy, leaves)
+  const seedSimilarity = scoring.rows(matrix, seeds, L)
+  const bestSeed = bestSeedSimilarity(seedSimilarity, L)
+
+  const logWords = new Float32Array(cols * L)
+  for (let t = 0; t < cols; t++) for (const l of kept) logWords[t * L + l] = stored.logWords[t * S + from[l]]
+  const logPrior = new Float64Array(L)
+  for (const l of kept) logPrior[l] = stored.logPrior[from[l]]
+  const keptWords = new Float32Array(cols * kept.length)
+  for (let t = 0; t < cols; t++) kept.forEach((l, j) => (keptWords[t * kept.length + j] = stored.logWords[t * S + from[l]]))
+  const keptScores = scoring.rows(matrix, keptWords, kept.length)
+
+  // With no new leaf, `kept` is every leaf in order: the scores are already rows × L.
+  let scores = keptScores
+  if (fresh.length > 0) {
+    const trainingRows = evenlySpacedRows(matrix.rows, options.trainingPapers)
+    const whole = trainingRows.length === matrix.rows
+    const training = whole ? matrix : subsetRows(matrix, trainingRows)
+    const keptTraining = whole ? keptScores : gatherRows(keptScores, kept.length, trainingRows)
+    const learn = freshLearner(training, leaves, fresh, seeds, logWords, options, scoring)
+    // First, word models from the posteriors of the leaves' own texts, as the full map starts.
+    const seedPosterior = softmaxRows(whole ? seedSimilarity : gatherRows(seedSimilarity, L, trainingRows), L, 1 / options.temperature)
+    let freshWords = learn(pickColumns(seedPosterior, L, fresh))
+    // Then the new leaves' share of the papers: the kept leaves keep their proportions among themselves.
+    const freshTraining = scoring.rows(training, freshWords, fresh.length)
+    const trainingScores = interleave(keptTraining, kept, freshTraining, fresh, L)
+    for (const l of fresh) logPrior[l] = options.priorWeight * Math.log(1 / L)
+    for (let round = 0; round < PRIOR_ROUNDS; round++) {
+      const posterior = softmaxRows(trainingScores, L, options.evidenceScale, logPrior)
+      estimateFreshPriors(posterior, L, kept, fresh, stored, from, options.priorWeight, logPrior)
+    }
+    // Then word models again from the full posteriors, and every paper scored on them.
+    freshWords = learn(pickColumns(softmaxRows(trainingScores, L, options.evidenceScale, logPrior), L, fresh))
+    for (let t = 0; t < cols; t++) fresh.forEach((l, j) => (logWords[t * L + l] = freshWords[t * fresh.length + j]))
+    scores = interleave(keptScores, kept, scoring.rows(matrix, freshWords, fresh.length), fresh, L)
+  }
+  const posterior = softmaxRows(scores, L, options.evidenceScale, logPrior)
+  return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords })
+}
+
+/**
+ * The new leaves' log priors from the posterior mass they win (smoothed, as in the full
+ * map); the kept leaves share what is left in their stored proportions.
+ */
+const estimateFreshPriors = (
+  posterior: Float32Array,
+  L: number,
+  kept: Int32Array,
+  fresh: Int32Array,
+  stored: LeafModels,
+  from: Int32Array,
+  priorWeight: number,
+  logPrior: Float64Array
+) => {
+  const rows = posterior.length / L
+  let freshShare = 0
+  for (const l of fresh) {
+    let mass = 0
+    for (let r = 0; r < rows; r++) mass += posterior[r * L + l]
+    const share = (mass + 1) / (rows + L)
+    logPrior[l] = priorWeight * Math.log(share)
+    freshShare += share
+  }
+  let keptShare = 0
+  for (const l of kept) keptShare += Math.exp(stored.logPrior[from[l]] / (priorWeight || 1))
+  const scale = Math.log(Math.max(1e-9, 1 - freshShare) / (keptShare || 1))
+  for (const l of kept) logPrior[l] = stored.logPrior[from[l]] + priorWeight * scale
+}
+
+/**
+ * Word models of the new leaves from their posteriors (training rows × new leaves): expected
+ * counts plus their own text, shrunk towards their parent — the mean of its leaves' word
+ * distributions, kept and new — and the corpus, as `wordModels` does for every leaf.
+ */
+const freshLearner = (
+  training: SparseRows,
+  leaves: ReadonlyArray<TaxonomyNode>,
+  fresh: Int32Array,
+  seeds: Float32Array,
+  logWords: Float32Array,
+  options: MapOptions,
+  scoring: Scoring
+) => {
+  const L = leaves.length
+  const F = fresh.length
+  const cols = training.cols
+  const background = corpusDistribution(training)
+  const freshSeeds = new Float32Array(cols * F)
+  for (let t = 0; t < cols; t++) fresh.forEach((l, j) => (freshSeeds[t * F + j] = seeds[t * L + l]))
+  // Each new leaf's parent, among the new leaves' distinct parents, and the parent's other leaves.
+  const parentIds = [...new Set(Array.from(fresh, (l) => leaves[l].parentId).filter((id) => id !== null))]
+  const parentOf = Int32Array.from(fresh, (l) => (leaves[l].parentId === null ? -1 : parentIds.indexOf(leaves[l].parentId)))
+  const isFresh = new Set(fresh)
+  const siblings = parentIds.map((id) => leaves.flatMap((leaf, l) => (leaf.parentId === id && !isFresh.has(l) ? [l] : [])))
+  const siblingCount = parentIds.map((id) => leaves.filter((leaf) => leaf.parentId === id).length)
+  const shrinkage: WordModelOptions["shrinkage"] = options.shrinkage
+  return (posterior: Float32Array): Float32Array => {
+    const counts = scoring.counts(training, posterior, F)
+    for (let i = 0; i < counts.length; i++) counts[i] += options.seedPapers * freshSeeds[i]
+    const classTotal = new Float64Array(F)
+    for (let i = 0; i < counts.length; i++) classTotal[i % F] += counts[i]
+    const P = parentIds.length
+    const parentDistribution = new Float64Array(cols * Math.max(1, P))
+    for (let t = 0; t < cols; t++) {
+      for (let p = 0; p < P; p++) {
+        let sum = 0
+        for (const l of siblings[p]) sum += Math.exp(logWords[t * L + l])
+        parentDistribution[t * Math.max(1, P) + p] = sum
+      }
+      for (let j = 0; j < F; j++) if (parentOf[j] >= 0) parentDistribution[t * Math.max(1, P) + parentOf[j]] += counts[t * F + j] / (classTotal[j] || 1)
+    }
+    for (let i = 0; i < parentDistribution.length; i++) parentDistribution[i] /= siblingCount[i % Math.max(1, P)] || 1
+    return shrunkLogWords(counts, F, parentOf, parentDistribution, background, shrinkage)
+  }
+}
