@@ -1,5 +1,5 @@
 /** Parse one file and print papers and peak RSS as JSON: the streaming-parse measurement of the bench. */
-import { NodeServices } from "@effect/platform-node"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect } from "effect"
 import { parseFile } from "../pipeline/parse/index.ts"
 

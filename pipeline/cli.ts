@@ -2,7 +2,8 @@
  * The command line. Exit code 0 = done; 1 = the input is wrong (one clear
  * message naming the file, line and field, and what to do); 2 = internal failure.
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Effect } from "effect"
 import { CliError, Command } from "effect/cli"
 import packageJson from "../package.json" with { type: "json" }

@@ -14,15 +14,20 @@ export const REPORTS: ReadonlyArray<{ file: string; columns: ReadonlyArray<strin
   {
     file: "papers.csv",
     columns: ["paper_id", "title", "topic", "topic_path", "score", "secondary_topics", "cluster_id", "keyphrases", "evidence"],
-    sql: `select rp.paper_id, p.title, pt.node_id as topic, n.path as topic_path, pt.score,
-        coalesce((select string_agg(s.node_id || ' (' || s.score || ')', '; ' order by s.rank) from paper_topics s
-          where s.run_id = rp.run_id and s.paper_id = rp.paper_id and s.rank > 1), '') as secondary_topics,
-        rp.cluster_id,
-        coalesce((select string_agg(k.phrase, '; ' order by k.rank) from keyphrases k where k.run_id = rp.run_id and k.paper_id = rp.paper_id), '') as keyphrases,
-        ${list("pt.evidence")} as evidence
+    // Also what the page shows of each paper (topic_label, evidence_items, x, y): one pass over the papers for both.
+    sql: `with secondary as (
+        select paper_id, string_agg(node_id || ' (' || score || ')', '; ' order by rank) as topics
+        from paper_topics where run_id = $run and rank > 1 group by paper_id),
+      phrases as (select paper_id, string_agg(phrase, '; ' order by rank) as phrases from keyphrases where run_id = $run group by paper_id)
+      select rp.paper_id, p.title, pt.node_id as topic, n.path as topic_path, pt.score,
+        coalesce(secondary.topics, '') as secondary_topics, rp.cluster_id, coalesce(phrases.phrases, '') as keyphrases,
+        ${list("pt.evidence")} as evidence,
+        n.label as topic_label, array_to_string(pt.evidence, chr(1)) as evidence_items, rp.x, rp.y
       from run_papers rp join papers p on p.paper_id = rp.paper_id
       join paper_topics pt on pt.run_id = rp.run_id and pt.paper_id = rp.paper_id and pt.rank = 1
       left join taxonomy_nodes n on n.run_id = rp.run_id and n.node_id = pt.node_id
+      left join secondary on secondary.paper_id = rp.paper_id
+      left join phrases on phrases.paper_id = rp.paper_id
       where rp.run_id = $run order by n.path, pt.score desc, rp.paper_id`
   },
   {

@@ -66,7 +66,7 @@ describe("parse: streaming line formats", () => {
 const parseStdin = (input: Uint8Array) => {
   const script = `
     import { Effect } from "effect"
-    import { NodeServices } from "@effect/platform-node"
+    import * as NodeServices from "@effect/platform-node/NodeServices"
     const { parseFile } = await import("./pipeline/parse/index.ts")
     const parsed = await Effect.runPromise(
       parseFile("-", { format: "auto", skipBadLines: false }).pipe(Effect.provide(NodeServices.layer))
