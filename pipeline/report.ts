@@ -4,7 +4,7 @@
  * `DIR/latest/`. Files are written to a temporary folder and renamed into place,
  * so a failure never leaves half a report.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { stringify } from "csv-stringify/sync"
 import { Effect } from "effect"
@@ -61,32 +61,50 @@ export const checkReportsFolder = Effect.fn("report.checkFolder")(function*(outD
 
 export const writeReports = Effect.fn("report.write")(function*(runId: string, outDir: string) {
   const store = yield* Store
-  const files: Array<{ file: string; text: string }> = []
   const kind = (yield* store.query(`select kind from runs where run_id = ${quoteLiteral(runId)}`)).rows[0]?.kind
-  // Each CSV file's rows, read once: the page shows the same topics, suggestions and changes.
-  const csvRows = new Map<string, ReadonlyArray<Record<string, unknown>>>()
-  for (const report of REPORTS) {
-    if (report.remapOnly === true && kind !== "remap") continue
-    const result = yield* store.query(report.sql.replaceAll("$run", quoteLiteral(runId)))
-    csvRows.set(report.file, result.rows)
-    files.push({ file: report.file, text: toCsv(report.columns, result.rows) })
-  }
-  files.push({ file: "index.html", text: renderReportHtml(yield* loadReportData(runId, csvRows)) })
   const directory = join(outDir, runId)
   const latest = join(outDir, "latest")
-  yield* Effect.sync(() => {
-    for (const target of [directory, latest]) {
-      const staged = join(outDir, `.staging-${runId}-${target === latest ? "latest" : "run"}`)
-      rmSync(staged, { recursive: true, force: true })
-      mkdirSync(staged, { recursive: true })
-      for (const { file, text } of files) writeFileSync(join(staged, file), text)
-      replaceDirectory(staged, target)
+  // Both folders are written in full beside their final place, then renamed into it.
+  const staged = [directory, latest].map((target) => ({ target, staged: join(outDir, `.staging-${runId}-${target === latest ? "latest" : "run"}`) }))
+  const files: Array<string> = []
+  const writeBoth = (file: string, text: string) => {
+    for (const { staged: folder } of staged) writeFileSync(join(folder, file), text)
+    files.push(file)
+  }
+  const written = Effect.gen(function*() {
+    yield* Effect.sync(() => {
+      for (const { staged: folder } of staged) {
+        rmSync(folder, { recursive: true, force: true })
+        mkdirSync(folder, { recursive: true })
+      }
+    })
+    // Each CSV file's rows, read once: the page shows the same topics, suggestions and changes.
+    const csvRows = new Map<string, ReadonlyArray<Record<string, unknown>>>()
+    for (const report of REPORTS) {
+      if (report.remapOnly === true && kind !== "remap") continue
+      const sql = report.sql.replaceAll("$run", quoteLiteral(runId))
+      if (report.copy === true) {
+        const [first, second] = staged.map(({ staged: folder }) => join(folder, report.file))
+        yield* store.query(`copy (${sql}) to ${quoteLiteral(first)} (header, new_line '\r\n')`)
+        yield* Effect.sync(() => copyFileSync(first, second))
+        files.push(report.file)
+        continue
+      }
+      const result = yield* store.query(sql)
+      csvRows.set(report.file, result.rows)
+      writeBoth(report.file, toCsv(report.columns, result.rows))
     }
+    writeBoth("index.html", renderReportHtml(yield* loadReportData(runId, csvRows)))
+    yield* Effect.sync(() => staged.forEach(({ staged: folder, target }) => replaceDirectory(folder, target)))
+    return csvRows
   })
+  const csvRows = yield* written.pipe(
+    Effect.ensuring(Effect.sync(() => staged.forEach(({ staged: folder }) => rmSync(folder, { recursive: true, force: true }))))
+  )
   return {
     directory,
     latest,
-    files: files.map(({ file }) => file),
+    files,
     suggestions: csvRows.get("suggestions.csv")?.length ?? 0,
     moved: csvRows.get("changes.csv")?.length ?? 0
   } satisfies WrittenReports

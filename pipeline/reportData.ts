@@ -52,7 +52,14 @@ export const loadReportData = Effect.fn("report.loadData")(function*(
   const topicRows = csvRows.get("topics.csv") ?? []
   const counts = new Map(topicRows.map((row) => [String(row.node_id), row]))
   const nodes = yield* store.query(`select node_id, parent_id, path, label, depth from taxonomy_nodes where run_id = ${run} order by position`)
-  const paperRows = csvRows.get("papers.csv") ?? []
+  // The page's own read of the papers: papers.csv is written by DuckDB and never read here.
+  const paperRows = (yield* store.query(`
+    select rp.paper_id, p.title, pt.node_id as topic, n.label as topic_label, pt.score, array_to_string(pt.evidence, chr(1)) as evidence,
+      rp.cluster_id, rp.x, rp.y
+    from run_papers rp join papers p on p.paper_id = rp.paper_id
+    join paper_topics pt on pt.run_id = rp.run_id and pt.paper_id = rp.paper_id and pt.rank = 1
+    left join taxonomy_nodes n on n.run_id = rp.run_id and n.node_id = pt.node_id
+    where rp.run_id = ${run} order by pt.score desc, rp.paper_id`)).rows
   // Keyphrases only for the papers the page lists under their topic (the best `papersPerTopic`
   // of each): a million papers' ten each took most of the report's time.
   const listed = [...papersByTopic(paperRows.map((row) => ({ paperId: String(row.paper_id), topic: String(row.topic), score: Number(row.score), title: String(row.title) })))
@@ -103,7 +110,7 @@ export const loadReportData = Effect.fn("report.loadData")(function*(
       // Lists cross from DuckDB as one U+0001-joined string each: 40,000 rows of two lists took 0.8 s to convert, strings 0.35 s.
       // Keyphrases only for the papers the page lists.
       keyphrases: splitList(keyphrases.get(String(row.paper_id)), "\u0001"),
-      evidence: splitList(row.evidence_items, "\u0001"),
+      evidence: splitList(row.evidence, "\u0001"),
       clusterId: Number(row.cluster_id),
       x: Number(row.x ?? 0),
       y: Number(row.y ?? 0)
