@@ -15,7 +15,17 @@
 import type { TaxonomyNode } from "./domain.ts"
 import { corpusDistribution, shrunkLogWords, softmaxRows, type WordModelOptions } from "./dataless.ts"
 import { leafFingerprint, type LeafModels } from "./leafModels.ts"
-import { bestSeedSimilarity, finishMapping, gatherRows, leafSeeds, type MapOptions, type Mapping, type MappingInput } from "./map.ts"
+import {
+  bestSeedSimilarity,
+  finishMapping,
+  gatherRows,
+  leafSeeds,
+  lengthScaledScores,
+  type MapOptions,
+  type Mapping,
+  type MappingInput,
+  meanRowMass
+} from "./map.ts"
 import type { Scoring } from "./rowScores.ts"
 import { twoThreadScoring } from "./scoring.ts"
 import { leavesOf } from "./taxonomy.ts"
@@ -78,7 +88,10 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
   for (const l of kept) logPrior[l] = stored.logPrior[from[l]]
   const keptWords = new Float32Array(cols * kept.length)
   for (let t = 0; t < cols; t++) kept.forEach((l, j) => (keptWords[t * kept.length + j] = stored.logWords[t * S + from[l]]))
-  const keptScores = scoring.rows(matrix, keptWords, kept.length)
+  const meanMass = meanRowMass(matrix)
+  const logLikelihoods = (scored: SparseRows, words: Float32Array, K: number) =>
+    lengthScaledScores(scoring.rows(scored, words, K), scored, K, meanMass, options.lengthNorm)
+  const keptScores = logLikelihoods(matrix, keptWords, kept.length)
 
   // With no new leaf, `kept` is every leaf in order: the scores are already rows × L.
   let scores = keptScores
@@ -92,7 +105,7 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
     const seedPosterior = softmaxRows(whole ? seedSimilarity : gatherRows(seedSimilarity, L, trainingRows), L, 1 / options.temperature)
     let freshWords = learn(pickColumns(seedPosterior, L, fresh))
     // Then the new leaves' share of the papers: the kept leaves keep their proportions among themselves.
-    const freshTraining = scoring.rows(training, freshWords, fresh.length)
+    const freshTraining = logLikelihoods(training, freshWords, fresh.length)
     const trainingScores = interleave(keptTraining, kept, freshTraining, fresh, L)
     for (const l of fresh) logPrior[l] = options.priorWeight * Math.log(1 / L)
     for (let round = 0; round < PRIOR_ROUNDS; round++) {
@@ -102,7 +115,7 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
     // Then word models again from the full posteriors, and every paper scored on them.
     freshWords = learn(pickColumns(softmaxRows(trainingScores, L, options.evidenceScale, logPrior), L, fresh))
     for (let t = 0; t < cols; t++) fresh.forEach((l, j) => (logWords[t * L + l] = freshWords[t * fresh.length + j]))
-    scores = interleave(keptScores, kept, scoring.rows(matrix, freshWords, fresh.length), fresh, L)
+    scores = interleave(keptScores, kept, logLikelihoods(matrix, freshWords, fresh.length), fresh, L)
   }
   const posterior = softmaxRows(scores, L, options.evidenceScale, logPrior)
   return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords })
