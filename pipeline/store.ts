@@ -18,7 +18,7 @@ import { quoteLiteral } from "./sql.ts"
 import { DatabaseError, type Paper } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
 import { appendTopics, clusterRows, keyphraseRows, paperRows, runPaperRows, runRow } from "./storeRows.ts"
-import { SCHEMA_STATEMENTS, tableExists } from "./storeSchema.ts"
+import { migrateKeyphrases, SCHEMA_STATEMENTS, tableExists } from "./storeSchema.ts"
 import { appendVectors, loadStoredRun, type StoredRun, VECTOR_SCHEMA } from "./storeVectors.ts"
 
 export interface QueryResult {
@@ -132,9 +132,10 @@ const fillInMetadata = async (connection: DuckDBConnection, known: ReadonlyArray
 }
 
 /**
- * A remap's rows: its topics from here, its papers' clusters, map coordinates and
- * keyphrases copied from the source run inside the database (no round trip through
- * JavaScript). Runs inside the caller's transaction.
+ * A remap's rows: its topics from here, its papers' clusters and map coordinates copied
+ * from the source run inside the database (no round trip through JavaScript); its
+ * keyphrases are the source's, through the view `keyphrases` (params.keyphrases_from).
+ * Runs inside the caller's transaction.
  */
 const insertRemap = async (connection: DuckDBConnection, record: RemapRecord, signal: AbortSignal): Promise<number> => {
   const append = (table: string, rows: Iterable<ReadonlyArray<unknown>>) => {
@@ -144,7 +145,6 @@ const insertRemap = async (connection: DuckDBConnection, record: RemapRecord, si
   const [runId, source] = [quoteLiteral(record.runId), quoteLiteral(record.parentRunId)]
   await append("runs", [runRow(record, "remap", record.paperIds.length)])
   await connection.run(`insert into run_papers select ${runId}, paper_id, cluster_id, x, y from run_papers where run_id = ${source}`)
-  await connection.run(`insert into keyphrases select ${runId}, paper_id, rank, phrase, score from keyphrases where run_id = ${source}`)
   await connection.run(`insert into clusters select ${runId}, cluster_id, size, label, top_terms from clusters where run_id = ${source}`)
   await appendTopics(append, record, record.paperIds)
   return 0
@@ -165,7 +165,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   await fillInMetadata(connection, record.papers.filter((paper) => !newPapers.has(paper.paperId)))
   // Rows from generators: a million papers' 10 million keyphrase rows as one array did not fit the heap.
   await append("run_papers", runPaperRows(record))
-  await append("keyphrases", keyphraseRows(record))
+  await append("paper_keyphrases", keyphraseRows(record))
   await append("clusters", clusterRows(runId, record.clusters))
   await appendTopics(append, record, record.papers.map((paper) => paper.paperId))
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
@@ -186,6 +186,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
 const writeInTransaction = async <R>(connection: DuckDBConnection, record: R, signal: AbortSignal, insert: (connection: DuckDBConnection, record: R, signal: AbortSignal) => Promise<number>): Promise<number> => {
   await connection.run("begin transaction")
   try {
+    await migrateKeyphrases(connection)
     for (const statement of [...SCHEMA_STATEMENTS, ...VECTOR_SCHEMA]) await connection.run(statement)
     const newPapers = await insert(connection, record, signal)
     signal.throwIfAborted()

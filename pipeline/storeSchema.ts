@@ -7,6 +7,19 @@ export const tableExists = async (connection: DuckDBConnection, name: string): P
     `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main' and table_name = ${quoteLiteral(name)}`
   )).currentRowCount > 0
 
+/**
+ * Databases written before keyphrases were shared by a run and its remaps have a table
+ * `keyphrases` (every remap with a copy of its source's rows): it becomes `paper_keyphrases`
+ * and the view takes its name. Runs inside the write's transaction, before the schema.
+ */
+export const migrateKeyphrases = async (connection: DuckDBConnection) => {
+  const table = await connection.runAndReadAll(
+    `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main'
+       and table_name = 'keyphrases' and table_type = 'BASE TABLE'`
+  )
+  if (table.currentRowCount > 0) await connection.run("alter table keyphrases rename to paper_keyphrases")
+}
+
 /** The DuckDB tables and views of the contract (ARCHITECTURE.md, "DuckDB tables"). */
 export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
   `create table if not exists runs (
@@ -18,7 +31,8 @@ export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
     abstract varchar not null, authors varchar[] not null, published varchar, categories varchar[] not null,
     source_format varchar not null, extra json, first_seen_run varchar not null)`,
   `create table if not exists run_papers (run_id varchar not null, paper_id varchar not null, cluster_id integer not null, x float not null, y float not null)`,
-  `create table if not exists keyphrases (run_id varchar not null, paper_id varchar not null, rank integer not null, phrase varchar not null, score double not null)`,
+  // Each run's keyphrases once; a remap shows its source's (params.keyphrases_from) through the view `keyphrases`.
+  `create table if not exists paper_keyphrases (run_id varchar not null, paper_id varchar not null, rank integer not null, phrase varchar not null, score double not null)`,
   `create table if not exists clusters (run_id varchar not null, cluster_id integer not null, size integer not null, label varchar not null, top_terms varchar[] not null)`,
   `create table if not exists taxonomy_nodes (
     run_id varchar not null, node_id varchar not null, parent_id varchar, label varchar not null, path varchar not null,
@@ -26,6 +40,9 @@ export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
   `create table if not exists cluster_topics (run_id varchar not null, cluster_id integer not null, node_id varchar, score double not null, nearest_node_id varchar)`,
   `create table if not exists paper_topics (
     run_id varchar not null, paper_id varchar not null, node_id varchar not null, rank integer not null, score double not null, evidence varchar[] not null)`,
+  `create or replace view keyphrases as
+    select r.run_id, k.paper_id, k.rank, k.phrase, k.score
+    from runs r join paper_keyphrases k on k.run_id = coalesce(json_extract_string(r.params, '$.keyphrases_from'), r.run_id)`,
   `create or replace view latest_run as select * from runs order by finished_at desc, run_id desc limit 1`,
   `create or replace view latest_paper_topics as
     select pt.paper_id, p.title, pt.node_id, n.path, n.label, pt.rank, pt.score, pt.evidence, rp.cluster_id

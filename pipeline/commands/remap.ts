@@ -48,7 +48,13 @@ export const remapCommand = Command.make(
       finishedAt: new Date(yield* Clock.currentTimeMillis),
       inputs: stored.inputs,
       taxonomy,
-      params: { ...stored.params, map: DEFAULT_CLASSIFY.map, vectors_from: stored.vectorsRunId },
+      params: {
+        ...stored.params,
+        map: DEFAULT_CLASSIFY.map,
+        vectors_from: stored.vectorsRunId,
+        // The source's keyphrases, not a copy: a run older than this keeps them under its own id.
+        keyphrases_from: typeof stored.params.keyphrases_from === "string" ? stored.params.keyphrases_from : sourceRunId
+      },
       paperIds: stored.paperIds,
       clusterTopics,
       assignments,
