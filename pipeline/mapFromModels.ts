@@ -82,12 +82,19 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
   const seedSimilarity = scoring.rows(matrix, seeds, L)
   const bestSeed = bestSeedSimilarity(seedSimilarity, L)
 
-  const logWords = new Float32Array(cols * L)
-  for (let t = 0; t < cols; t++) for (const l of kept) logWords[t * L + l] = stored.logWords[t * S + from[l]]
+  // Every stored leaf kept, in its stored order: the stored arrays serve as they are.
+  const asStored = L === S && from.every((source, l) => source === l)
+  const gather = (columns: Int32Array) => {
+    const K = columns.length
+    const out = new Float32Array(cols * K)
+    for (let t = 0; t < cols; t++) for (let j = 0; j < K; j++) out[t * K + j] = stored.logWords[t * S + from[columns[j]]]
+    return out
+  }
+  const keptWords = asStored ? stored.logWords : gather(kept)
+  const logWords = asStored ? stored.logWords : new Float32Array(cols * L)
+  if (!asStored) for (let t = 0; t < cols; t++) kept.forEach((l, j) => (logWords[t * L + l] = keptWords[t * kept.length + j]))
   const logPrior = new Float64Array(L)
   for (const l of kept) logPrior[l] = stored.logPrior[from[l]]
-  const keptWords = new Float32Array(cols * kept.length)
-  for (let t = 0; t < cols; t++) kept.forEach((l, j) => (keptWords[t * kept.length + j] = stored.logWords[t * S + from[l]]))
   const meanMass = meanRowMass(matrix)
   const logLikelihoods = (scored: SparseRows, words: Float32Array, K: number) =>
     lengthScaledScores(scoring.rows(scored, words, K), scored, K, meanMass, options.lengthNorm)
