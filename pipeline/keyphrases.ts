@@ -61,6 +61,49 @@ interface WordInfo {
   readonly isStop: boolean
   readonly hasLetter: boolean
   readonly isWould: boolean
+  /** The word's stemmed parts (`phraseKey` of its surface, split), as interned ids in two UTF-16 units each; computed on first use. */
+  keyCode: string | undefined
+  /** The surface's interned id in two UTF-16 units. */
+  surfaceCode: string
+}
+
+/**
+ * Interned strings, each with a code of two UTF-16 units: a phrase is then known by its words'
+ * codes concatenated, a string of 2–8 units, instead of by its text. Equal texts have equal codes
+ * (stems and surfaces hold no space, and a phrase joins them with single spaces).
+ */
+class Codes {
+  private readonly ids = new Map<string, number>()
+  readonly values: Array<string> = []
+  codeOf(value: string): string {
+    let id = this.ids.get(value)
+    if (id === undefined) {
+      id = this.values.length
+      this.values.push(value)
+      this.ids.set(value, id)
+    }
+    return String.fromCharCode(id & 0xffff, id >>> 16)
+  }
+  /** The texts of a code string, joined with single spaces. */
+  text(code: string): string {
+    let out = ""
+    for (let c = 0; c < code.length; c += 2) {
+      const value = this.values[code.charCodeAt(c) | (code.charCodeAt(c + 1) << 16)]
+      out = c === 0 ? value : `${out} ${value}`
+    }
+    return out
+  }
+}
+const stemCodes = new Codes()
+const surfaceCodes = new Codes()
+
+/** Codes of a word's stemmed parts: "x-ray" → the codes of "x" and "ray". */
+const keyCodeOf = (info: WordInfo): string => {
+  if (info.keyCode === undefined) {
+    const key = phraseKey(info.surface)
+    info.keyCode = key.length === 0 ? "" : key.split(" ").map((part) => stemCodes.codeOf(part)).join("")
+  }
+  return info.keyCode
 }
 
 // One entry per distinct token, with everything the phrase finder asks of it: looked up once
@@ -70,13 +113,16 @@ const infoOf = (token: string): WordInfo => {
   let info = wordCache.get(token)
   if (info === undefined) {
     const lower = token.toLowerCase()
+    const surface = /^[A-Z][a-z]/.test(token) ? lower : token
     info = {
       tags: [undefined, undefined, undefined, undefined],
       lexiconTag: getTagger().brill.lexicon.tagWord(token)[0],
-      surface: /^[A-Z][a-z]/.test(token) ? lower : token,
+      surface,
       isStop: isStopWord(lower),
       hasLetter: /[A-Za-z]/.test(token),
-      isWould: lower === "would"
+      isWould: lower === "would",
+      keyCode: undefined,
+      surfaceCode: surfaceCodes.codeOf(surface)
     }
     if (wordCache.size < 2_000_000) wordCache.set(token, info)
   }
@@ -135,9 +181,18 @@ export interface Candidate {
   readonly surface: string
 }
 
+/** A candidate as its codes (see `Codes`): `key` of its stemmed words, `surface` of its words as written. */
+interface CodedCandidate {
+  readonly key: string
+  readonly surface: string
+}
+
 /** Noun-phrase candidates of one text, in order of appearance. */
-export const candidatePhrases = (text: string): Array<Candidate> => {
-  const out: Array<Candidate> = []
+export const candidatePhrases = (text: string): Array<Candidate> =>
+  codedCandidates(text).map(({ key, surface }) => ({ key: stemCodes.text(key), surface: surfaceCodes.text(surface) }))
+
+const codedCandidates = (text: string): Array<CodedCandidate> => {
+  const out: Array<CodedCandidate> = []
   const flush = (words: Array<Tagged>) => {
     let start = 0
     let end = words.length
@@ -147,9 +202,12 @@ export const candidatePhrases = (text: string): Array<Candidate> => {
     // Long runs keep their last words: English noun phrases put the head at the end.
     const first = Math.max(start, end - MAX_PHRASE_WORDS)
     if (end - first === 1 && words[first].token.length < 3) return
-    let surface = words[first].info.surface
-    for (let i = first + 1; i < end; i++) surface += ` ${words[i].info.surface}`
-    const key = phraseKey(surface)
+    let surface = ""
+    let key = ""
+    for (let i = first; i < end; i++) {
+      surface += words[i].info.surfaceCode
+      key += keyCodeOf(words[i].info)
+    }
     if (key.length > 0) out.push({ key, surface })
   }
   for (const sentence of text.split(SENTENCE_END)) {
@@ -169,13 +227,17 @@ export const candidatePhrases = (text: string): Array<Candidate> => {
   return out
 }
 
-/** The surface form used most often in a paper; ties go to the alphabetically first, for determinism. */
+/** The surface form (a code) used most often in a paper; ties go to the alphabetically first text, for determinism. */
 const mostUsed = (surfaces: Map<string, number>): string => {
   let best = ""
+  let bestText = ""
   let bestCount = -1
   for (const [surface, count] of surfaces) {
-    if (count > bestCount || (count === bestCount && surface < best)) {
+    if (count < bestCount) continue
+    const text = surfaceCodes.text(surface)
+    if (count > bestCount || text < bestText) {
       best = surface
+      bestText = text
       bestCount = count
     }
   }
@@ -195,7 +257,8 @@ export interface Keyphrase {
  */
 export class CandidateTable {
   private readonly keyIds = new Map<string, number>()
-  readonly keys: Array<string> = []
+  /** Words in each key. */
+  readonly keyWords = new Growable(new Int8Array(1 << 16))
   private readonly phraseIds = new Map<string, number>()
   readonly phrases: Array<string> = []
   readonly offsets = new Growable(new Int32Array(1024))
@@ -211,18 +274,19 @@ export class CandidateTable {
     return this.offsets.length - 1
   }
 
-  add(key: string, weight: number, phrase: string) {
+  /** A paper's candidate: its key and surface as codes (see `Codes`), and its weighted count. */
+  add(key: string, weight: number, surface: string) {
     let keyId = this.keyIds.get(key)
     if (keyId === undefined) {
-      keyId = this.keys.length
-      this.keys.push(key)
+      keyId = this.keyWords.length
+      this.keyWords.push(Math.min(key.length / 2, 127))
       this.keyIds.set(key, keyId)
     }
-    let phraseId = this.phraseIds.get(phrase)
+    let phraseId = this.phraseIds.get(surface)
     if (phraseId === undefined) {
       phraseId = this.phrases.length
-      this.phrases.push(phrase)
-      this.phraseIds.set(phrase, phraseId)
+      this.phrases.push(surfaceCodes.text(surface))
+      this.phraseIds.set(surface, phraseId)
     }
     this.entryKey.push(keyId)
     this.entryWeight.push(weight)
@@ -248,7 +312,7 @@ export const collectCandidates = (
     if (onProgress !== undefined && (index & 1023) === 1023) onProgress(index + 1)
     // `uses` counts the first surface form until a second one appears; then `surfaces` counts them all.
     const counts = new Map<string, { count: number; surface: string; uses: number; surfaces: Map<string, number> | undefined }>()
-    const add = (candidates: Array<Candidate>, weight: number) => {
+    const add = (candidates: Array<CodedCandidate>, weight: number) => {
       for (const { key, surface } of candidates) {
         const entry = counts.get(key)
         if (entry === undefined) {
@@ -266,8 +330,8 @@ export const collectCandidates = (
         entry.surfaces.set(surface, (entry.surfaces.get(surface) ?? 0) + 1)
       }
     }
-    add(candidatePhrases(paper.title), 2)
-    add(candidatePhrases(paper.abstract), 1)
+    add(codedCandidates(paper.title), 2)
+    add(codedCandidates(paper.abstract), 1)
     for (const [key, entry] of counts) table.add(key, entry.count, entry.surfaces === undefined ? entry.surface : mostUsed(entry.surfaces))
     table.endPaper()
   })
@@ -289,23 +353,17 @@ export const extractKeyphrases = (
 
 /** Each paper's top keyphrases, from every paper's candidates (the idf is over all of them). */
 export const scoreCandidates = (table: CandidateTable): Array<ReadonlyArray<Keyphrase>> => {
-  const { entryKey, entryPhrase, entryWeight, keys, offsets, phrases } = table
+  const { entryKey, entryPhrase, entryWeight, keyWords, offsets, phrases } = table
   // A paper lists each key once, so a key's entries are its document frequency.
-  const documentFrequency = new Int32Array(keys.length)
+  const documentFrequency = new Int32Array(keyWords.length)
   for (let e = 0; e < entryKey.length; e++) documentFrequency[entryKey.data[e]]++
-  const words = new Int8Array(keys.length)
+  const words = keyWords.data
   const n = table.papers
   return Array.from({ length: n }, (_, p) => {
     const scored: Array<{ phrase: string; raw: number }> = []
     for (let e = offsets.data[p]; e < offsets.data[p + 1]; e++) {
       const keyId = entryKey.data[e]
       const idf = Math.log((1 + n) / (1 + documentFrequency[keyId])) + 1
-      if (words[keyId] === 0) {
-        const key = keys[keyId]
-        let count = 1
-        for (let c = key.indexOf(" "); c >= 0; c = key.indexOf(" ", c + 1)) count++
-        words[keyId] = Math.min(count, 127)
-      }
       const raw = (1 + Math.log(entryWeight.data[e])) * idf * (1 + 0.25 * (words[keyId] - 1))
       scored.push({ phrase: phrases[entryPhrase.data[e]], raw })
     }

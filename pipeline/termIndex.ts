@@ -5,7 +5,7 @@
 import { isContentWord, stem } from "./text.ts"
 
 /** An Int32Array / Float32Array that doubles when full. */
-export class Growable<T extends Int32Array | Float32Array | Float64Array> {
+export class Growable<T extends Int8Array | Int32Array | Float32Array | Float64Array> {
   length = 0
   data: T
   constructor(data: T) {
