@@ -13,7 +13,7 @@
  * the leaves are kept, learning them all again is the better start: `reusableLeaves` says so.
  */
 import type { TaxonomyNode } from "./domain.ts"
-import { corpusDistribution, shrunkLogWords, softmaxRows, type WordModelOptions } from "./dataless.ts"
+import { corpusDistribution, shrunkLogWords, softmaxRows } from "./dataless.ts"
 import { leafFingerprint, type LeafModels } from "./leafModels.ts"
 import {
   bestSeedSimilarity,
@@ -177,29 +177,26 @@ const freshLearner = (
   const background = corpusDistribution(training)
   const freshSeeds = new Float32Array(cols * F)
   for (let t = 0; t < cols; t++) fresh.forEach((l, j) => (freshSeeds[t * F + j] = seeds[t * L + l]))
-  // Each new leaf's parent, among the new leaves' distinct parents, and the parent's other leaves.
+  // Each new leaf's parent, among the new leaves' distinct parents; the parent's kept leaves; all its leaves.
   const parentIds = [...new Set(Array.from(fresh, (l) => leaves[l].parentId).filter((id) => id !== null))]
   const parentOf = Int32Array.from(fresh, (l) => (leaves[l].parentId === null ? -1 : parentIds.indexOf(leaves[l].parentId)))
   const isFresh = new Set(fresh)
   const siblings = parentIds.map((id) => leaves.flatMap((leaf, l) => (leaf.parentId === id && !isFresh.has(l) ? [l] : [])))
   const siblingCount = parentIds.map((id) => leaves.filter((leaf) => leaf.parentId === id).length)
-  const shrinkage: WordModelOptions["shrinkage"] = options.shrinkage
+  const parents = Math.max(1, parentIds.length)
   return (posterior: Float32Array): Float32Array => {
     const counts = scoring.counts(training, posterior, F)
     for (let i = 0; i < counts.length; i++) counts[i] += options.seedPapers * freshSeeds[i]
     const classTotal = new Float64Array(F)
     for (let i = 0; i < counts.length; i++) classTotal[i % F] += counts[i]
-    const P = parentIds.length
-    const parentDistribution = new Float64Array(cols * Math.max(1, P))
+    const parentDistribution = new Float64Array(cols * parents)
     for (let t = 0; t < cols; t++) {
-      for (let p = 0; p < P; p++) {
-        let sum = 0
-        for (const l of siblings[p]) sum += Math.exp(logWords[t * L + l])
-        parentDistribution[t * Math.max(1, P) + p] = sum
-      }
-      for (let j = 0; j < F; j++) if (parentOf[j] >= 0) parentDistribution[t * Math.max(1, P) + parentOf[j]] += counts[t * F + j] / (classTotal[j] || 1)
+      siblings.forEach((kept, p) => {
+        for (const l of kept) parentDistribution[t * parents + p] += Math.exp(logWords[t * L + l])
+      })
+      for (let j = 0; j < F; j++) if (parentOf[j] >= 0) parentDistribution[t * parents + parentOf[j]] += counts[t * F + j] / (classTotal[j] || 1)
     }
-    for (let i = 0; i < parentDistribution.length; i++) parentDistribution[i] /= siblingCount[i % Math.max(1, P)] || 1
-    return shrunkLogWords(counts, F, parentOf, parentDistribution, background, shrinkage)
+    for (let i = 0; i < parentDistribution.length; i++) parentDistribution[i] /= siblingCount[i % parents] || 1
+    return shrunkLogWords(counts, F, parentOf, parentDistribution, background, options.shrinkage)
   }
 }
