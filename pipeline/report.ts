@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writ
 import { join } from "node:path"
 import { stringify } from "csv-stringify/sync"
 import { Effect } from "effect"
-import { UsageError } from "./domain.ts"
+import { DatabaseError, UsageError } from "./domain.ts"
 import { loadReportData } from "./reportData.ts"
 import { renderReportHtml } from "./reportHtml.ts"
 import { REPORTS } from "./reportQueries.ts"
@@ -99,7 +99,15 @@ export const writeReports = Effect.fn("report.write")(function*(runId: string, o
     return csvRows
   })
   const csvRows = yield* written.pipe(
-    Effect.ensuring(Effect.sync(() => staged.forEach(({ staged: folder }) => rmSync(folder, { recursive: true, force: true }))))
+    Effect.ensuring(Effect.sync(() => staged.forEach(({ staged: folder }) => rmSync(folder, { recursive: true, force: true })))),
+    // The run itself is stored by now: say so, and how to get its reports once the cause is fixed.
+    Effect.mapError((error) =>
+      new DatabaseError({
+        file: error.file,
+        reason: `writing the reports of run ${runId}: ${error.reason}`,
+        hint: `The run is stored in the database; \`papersort report --run ${runId}\` writes its reports again.`
+      })
+    )
   )
   return {
     directory,
