@@ -1,7 +1,8 @@
 /**
  * What `remap` needs to re-map a run without re-parsing, re-vectorising or
- * re-clustering: the run's TF-IDF vocabulary and each paper's sparse vector, in
- * the order of the run. Written inside the run's transaction by the store.
+ * re-clustering: the run's TF-IDF vocabulary, each paper's sparse vector in the
+ * order of the run, and what the run's map learned per leaf. Written inside the
+ * run's transaction by the store.
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import type { Paper } from "./domain.ts"
