@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs"
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs"
+import { DuckDBInstance } from "@duckdb/node-api"
 import { join } from "node:path"
 import { parse } from "csv-parse/sync"
 import { describe, expect, it } from "vitest"
@@ -121,6 +122,34 @@ describe("the taxonomy lifecycle", () => {
     const runs = await readDb(db, "select kind, parent_run_id from runs order by finished_at")
     expect(runs[0]).toEqual({ kind: "run", parent_run_id: null })
     expect(runs.slice(1).every((run) => run.kind === "remap" && run.parent_run_id === runId)).toBe(true)
+  })
+
+  it("shows a remap its source run's keyphrases without copying them, also in a database from before they were shared", async () => {
+    const { remapId, papers } = remap(baseTaxonomy(), "keyphrases")
+    const count = async (file: string, sql: string) => Number((await readDb(file, sql))[0].n)
+    const sourceCount = await count(db, `select count(*) as n from keyphrases where run_id = '${runId}'`)
+    expect(sourceCount).toBeGreaterThan(0)
+    expect(await count(db, `select count(*) as n from keyphrases where run_id = '${remapId}'`)).toBe(sourceCount)
+    expect(await count(db, `select count(*) as n from paper_keyphrases where run_id = '${remapId}'`)).toBe(0)
+    const runKeyphrases = new Map(readCsv(join(out, runId, "papers.csv")).map((row) => [row.paper_id, row.keyphrases]))
+    for (const row of papers) expect(row.keyphrases).toBe(runKeyphrases.get(row.paper_id))
+
+    // A database as papersort wrote it before: keyphrases a table, no leaf models.
+    const old = join(dir, "old.duckdb")
+    copyFileSync(db, old)
+    const instance = await DuckDBInstance.create(old)
+    const connection = await instance.connect()
+    for (const statement of ["drop view keyphrases", "alter table paper_keyphrases rename to keyphrases", "drop table leaf_models"]) await connection.run(statement)
+    connection.closeSync()
+    instance.closeSync()
+    const result = runCli(["remap", "--run", runId, "--db", old, "--out", join(dir, "old-reports"), "--quiet"])
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+    const oldRemapId = /run id\s+(\S+)/.exec(result.stdout)![1]
+    expect(await readDb(old, "select table_name, table_type from information_schema.tables where table_name like '%keyphrases' order by table_name"))
+      .toEqual([{ table_name: "keyphrases", table_type: "VIEW" }, { table_name: "paper_keyphrases", table_type: "BASE TABLE" }])
+    expect(await count(old, `select count(*) as n from keyphrases where run_id = '${oldRemapId}'`)).toBe(sourceCount)
+    expect(await count(old, `select count(*) as n from leaf_models where run_id = '${oldRemapId}'`)).toBe(64)
   })
 
   it("rebuilds a run's reports from the database alone, byte for byte", () => {
