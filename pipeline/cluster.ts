@@ -5,7 +5,7 @@
 import { makeAssigner } from "./clusterAssign.ts"
 import { nthSmallest } from "./nthSmallest.ts"
 import { seededRandom, sampleIndices, type Random } from "./random.ts"
-import { dotDense, type SparseRows, type SparseVector, subsetRows } from "./vectorize.ts"
+import { dotDense, rowOf, type SparseRows, type SparseVector, subsetRows } from "./vectorize.ts"
 
 export interface Clustering {
   readonly k: number
@@ -41,12 +41,6 @@ export interface ClusterOptions {
  */
 export const CENTROID_TERMS = 1_000
 
-/** A sparse row of the matrix as a centroid (k-means++ centres are papers). */
-const rowVector = (matrix: SparseRows, row: number): SparseVector => ({
-  indices: matrix.indices.slice(matrix.offsets[row], matrix.offsets[row + 1]),
-  values: matrix.values.slice(matrix.offsets[row], matrix.offsets[row + 1])
-})
-
 /** The sample's non-zeros by column (positions in `sample`, ascending within a column). */
 const samplePostings = (matrix: SparseRows, sample: Int32Array) => {
   const starts = new Int32Array(matrix.cols + 1)
@@ -73,7 +67,8 @@ const kMeansPlusPlus = (matrix: SparseRows, k: number, random: Random, sampleSiz
   const dots = new Float64Array(sample.length)
   let chosen = sample[Math.floor(random() * sample.length)]
   for (let c = 0; c < k; c++) {
-    const centre = rowVector(matrix, chosen)
+    // A paper as a centre: a view of its row, which the matrix keeps for the whole clustering.
+    const centre = rowOf(matrix, chosen)
     centres.push(centre)
     // The centre's cosine to every sample row through the sample's postings: the cost is the
     // rows sharing its terms, not every row's non-zeros. Each sum adds the same products in the

@@ -145,10 +145,10 @@ export const leafSeeds = (model: TfidfModel, taxonomy: Taxonomy, leaves: Readonl
   return unitColumns(seeds, L)
 }
 
-/** Each leaf's parent as an index among the leaves' distinct parents; -1 for a top-level leaf. */
-export const parentIndex = (leaves: ReadonlyArray<TaxonomyNode>): Int32Array => {
+/** The leaves' distinct parents, and each leaf's parent as an index among them; -1 for a top-level leaf. */
+export const parentIndex = (leaves: ReadonlyArray<TaxonomyNode>): { readonly parentIds: ReadonlyArray<string>; readonly parentOf: Int32Array } => {
   const parentIds = [...new Set(leaves.flatMap((leaf) => (leaf.parentId ? [leaf.parentId] : [])))]
-  return Int32Array.from(leaves, (leaf) => (leaf.parentId ? parentIds.indexOf(leaf.parentId) : -1))
+  return { parentIds, parentOf: Int32Array.from(leaves, (leaf) => (leaf.parentId ? parentIds.indexOf(leaf.parentId) : -1)) }
 }
 
 /** The rows `rows` of a rows × K score array. */
@@ -158,28 +158,24 @@ export const gatherRows = (scores: Float32Array, K: number, rows: Int32Array): F
   return out
 }
 
-/** Each row's mass: the sum of its weights. */
-const rowMasses = (matrix: SparseRows): Float64Array => {
-  const masses = new Float64Array(matrix.rows)
+/**
+ * Each row's evidence scale for `lengthScaledScores`: (mean mass / its mass)^lengthNorm, a row's
+ * mass being the sum of its weights and the mean taken over all rows (see `MapOptions.lengthNorm`).
+ */
+export const lengthFactors = (matrix: SparseRows, lengthNorm: number): Float64Array => {
+  const factors = new Float64Array(matrix.rows)
   for (let r = 0; r < matrix.rows; r++) {
-    for (let p = matrix.offsets[r]; p < matrix.offsets[r + 1]; p++) masses[r] += matrix.values[p]
+    for (let p = matrix.offsets[r]; p < matrix.offsets[r + 1]; p++) factors[r] += matrix.values[p]
   }
-  return masses
+  const meanMass = factors.reduce((sum, mass) => sum + mass, 0) / Math.max(1, matrix.rows)
+  for (let r = 0; r < matrix.rows; r++) factors[r] = factors[r] > 0 ? (meanMass / factors[r]) ** lengthNorm : 1
+  return factors
 }
 
-/** The mean mass of the dump's rows: what `lengthScaledScores` scales every row's evidence to. */
-export const meanRowMass = (matrix: SparseRows): number => rowMasses(matrix).reduce((sum, mass) => sum + mass, 0) / Math.max(1, matrix.rows)
-
-/**
- * Log likelihoods (rows of `scored` × K, in place) per unit of evidence: each row's scaled by
- * (mean mass / its mass)^lengthNorm (see `MapOptions.lengthNorm`).
- */
-export const lengthScaledScores = (scores: Float32Array, scored: SparseRows, K: number, meanMass: number, lengthNorm: number): Float32Array => {
-  if (lengthNorm === 0) return scores
-  const masses = rowMasses(scored)
-  for (let r = 0; r < scored.rows; r++) {
-    const factor = masses[r] > 0 ? (meanMass / masses[r]) ** lengthNorm : 1
-    for (let k = 0; k < K; k++) scores[r * K + k] *= factor
+/** Log likelihoods (rows × K, in place) per unit of evidence: each row's scaled by its factor (`lengthFactors`). */
+export const lengthScaledScores = (scores: Float32Array, K: number, factors: Float64Array): Float32Array => {
+  for (let r = 0; r < factors.length; r++) {
+    for (let k = 0; k < K; k++) scores[r * K + k] *= factors[r]
   }
   return scores
 }
@@ -211,7 +207,7 @@ const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, lea
   const { matrix } = input
   const L = leaves.length
   const rows = matrix.rows
-  const parentOf = parentIndex(leaves)
+  const { parentOf } = parentIndex(leaves)
   const wordOptions = { seedPapers: options.seedPapers, shrinkage: options.shrinkage }
   const seedSimilarity = scoring.rows(matrix, seeds, L)
   const bestSeed = bestSeedSimilarity(seedSimilarity, L)
@@ -222,15 +218,16 @@ const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, lea
   const trainingRows = evenlySpacedRows(rows, options.trainingPapers)
   const training = trainingRows.length === rows ? matrix : subsetRows(matrix, trainingRows)
   const trainingSimilarity = trainingRows.length === rows ? seedSimilarity : gatherRows(seedSimilarity, L, trainingRows)
-  const meanMass = meanRowMass(matrix)
-  const logLikelihoods = (scored: SparseRows, logWords: Float32Array) => lengthScaledScores(scoring.rows(scored, logWords, L), scored, L, meanMass, options.lengthNorm)
+  const factors = lengthFactors(matrix, options.lengthNorm)
+  const trainingFactors = trainingRows.length === rows ? factors : Float64Array.from(trainingRows, (row) => factors[row])
+  const logLikelihoods = (scored: SparseRows, logWords: Float32Array, scale: Float64Array) => lengthScaledScores(scoring.rows(scored, logWords, L), L, scale)
   let logWords = wordModels(training, softmaxRows(trainingSimilarity, L, 1 / options.temperature), seeds, parentOf, wordOptions, scoring)
   const logPrior = estimateProportions(training, seeds, trainingSimilarity, L, options, scoring).map((value) => options.priorWeight * value)
   // Later rounds learn the word models from the posteriors that include the proportions.
   for (let round = 1; round < options.wordRounds; round++) {
-    logWords = wordModels(training, softmaxRows(logLikelihoods(training, logWords), L, options.evidenceScale, logPrior), seeds, parentOf, wordOptions, scoring)
+    logWords = wordModels(training, softmaxRows(logLikelihoods(training, logWords, trainingFactors), L, options.evidenceScale, logPrior), seeds, parentOf, wordOptions, scoring)
   }
-  const posterior = softmaxRows(logLikelihoods(matrix, logWords), L, options.evidenceScale, logPrior)
+  const posterior = softmaxRows(logLikelihoods(matrix, logWords, factors), L, options.evidenceScale, logPrior)
   return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords })
 }
 

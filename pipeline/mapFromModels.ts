@@ -20,11 +20,12 @@ import {
   finishMapping,
   gatherRows,
   leafSeeds,
+  lengthFactors,
   lengthScaledScores,
   type MapOptions,
   type Mapping,
   type MappingInput,
-  meanRowMass
+  parentIndex
 } from "./map.ts"
 import type { Scoring } from "./rowScores.ts"
 import { twoThreadScoring } from "./scoring.ts"
@@ -95,10 +96,10 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
   if (!asStored) for (let t = 0; t < cols; t++) kept.forEach((l, j) => (logWords[t * L + l] = keptWords[t * kept.length + j]))
   const logPrior = new Float64Array(L)
   for (const l of kept) logPrior[l] = stored.logPrior[from[l]]
-  const meanMass = meanRowMass(matrix)
-  const logLikelihoods = (scored: SparseRows, words: Float32Array, K: number) =>
-    lengthScaledScores(scoring.rows(scored, words, K), scored, K, meanMass, options.lengthNorm)
-  const keptScores = logLikelihoods(matrix, keptWords, kept.length)
+  const factors = lengthFactors(matrix, options.lengthNorm)
+  const logLikelihoods = (scored: SparseRows, words: Float32Array, K: number, scale: Float64Array) =>
+    lengthScaledScores(scoring.rows(scored, words, K), K, scale)
+  const keptScores = logLikelihoods(matrix, keptWords, kept.length, factors)
 
   // With no new leaf, `kept` is every leaf in order: the scores are already rows × L.
   let scores = keptScores
@@ -112,7 +113,7 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
     const seedPosterior = softmaxRows(whole ? seedSimilarity : gatherRows(seedSimilarity, L, trainingRows), L, 1 / options.temperature)
     let freshWords = learn(pickColumns(seedPosterior, L, fresh))
     // Then the new leaves' share of the papers: the kept leaves keep their proportions among themselves.
-    const freshTraining = logLikelihoods(training, freshWords, fresh.length)
+    const freshTraining = logLikelihoods(training, freshWords, fresh.length, whole ? factors : Float64Array.from(trainingRows, (row) => factors[row]))
     const trainingScores = interleave(keptTraining, kept, freshTraining, fresh, L)
     for (const l of fresh) logPrior[l] = options.priorWeight * Math.log(1 / L)
     for (let round = 0; round < PRIOR_ROUNDS; round++) {
@@ -122,7 +123,7 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
     // Then word models again from the full posteriors, and every paper scored on them.
     freshWords = learn(pickColumns(softmaxRows(trainingScores, L, options.evidenceScale, logPrior), L, fresh))
     for (let t = 0; t < cols; t++) fresh.forEach((l, j) => (logWords[t * L + l] = freshWords[t * fresh.length + j]))
-    scores = interleave(keptScores, kept, logLikelihoods(matrix, freshWords, fresh.length), fresh, L)
+    scores = interleave(keptScores, kept, logLikelihoods(matrix, freshWords, fresh.length, factors), fresh, L)
   }
   const posterior = softmaxRows(scores, L, options.evidenceScale, logPrior)
   return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords })
@@ -178,8 +179,7 @@ const freshLearner = (
   const freshSeeds = new Float32Array(cols * F)
   for (let t = 0; t < cols; t++) fresh.forEach((l, j) => (freshSeeds[t * F + j] = seeds[t * L + l]))
   // Each new leaf's parent, among the new leaves' distinct parents; the parent's kept leaves; all its leaves.
-  const parentIds = [...new Set(Array.from(fresh, (l) => leaves[l].parentId).filter((id) => id !== null))]
-  const parentOf = Int32Array.from(fresh, (l) => (leaves[l].parentId === null ? -1 : parentIds.indexOf(leaves[l].parentId)))
+  const { parentIds, parentOf } = parentIndex(Array.from(fresh, (l) => leaves[l]))
   const isFresh = new Set(fresh)
   const siblings = parentIds.map((id) => leaves.flatMap((leaf, l) => (leaf.parentId === id && !isFresh.has(l) ? [l] : [])))
   const siblingCount = parentIds.map((id) => leaves.filter((leaf) => leaf.parentId === id).length)

@@ -40,8 +40,8 @@ export interface RunRecord {
 }
 
 /**
- * A remap: new topics for a stored run's papers. Its papers, clusters, keyphrases and map
- * coordinates are the source run's, copied inside the database.
+ * A remap: new topics for a stored run's papers. Its papers' clusters and map coordinates are
+ * the source run's, copied inside the database; its keyphrases are the source's, not copied.
  */
 export interface RemapRecord {
   readonly runId: string

@@ -6,7 +6,7 @@
  * or fails a job run in line.
  */
 import { availableParallelism } from "node:os"
-import { countClassRange, type ScoredRows, scoreColumnRange, type Scoring, scoreRowRange, type WeightColumns, weighedTerms } from "./rowScores.ts"
+import { countClassRange, IN_LINE, type ScoredRows, scoreColumnRange, type Scoring, scoreRowRange, type WeightColumns, weighedTerms } from "./rowScores.ts"
 import type { SparseRows } from "./vectorize.ts"
 import { type HandOff, middleRow, shared, startHandOff } from "./workerHandOff.ts"
 
@@ -106,11 +106,7 @@ export const twoThreadScoring = (): TwoThreadScoring => {
     // Split by class, not by row: each count sums its rows in the same order as in line.
     counts: (matrix, posterior, K) => {
       const parallel = onWorker(matrix)
-      if (parallel === undefined) {
-        const counts = new Float64Array(matrix.cols * K)
-        countClassRange(matrix, posterior, K, counts, 0, K)
-        return counts
-      }
+      if (parallel === undefined) return IN_LINE.counts(matrix, posterior, K)
       const counts = new Float64Array(new SharedArrayBuffer(matrix.cols * K * 8))
       const onShared = shared(posterior)
       const half = Math.ceil(K / 2)

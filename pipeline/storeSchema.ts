@@ -1,10 +1,15 @@
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { quoteLiteral } from "./sql.ts"
 
-/** Whether the database has this table (a new file has none until its first run writes the schema). */
-export const tableExists = async (connection: DuckDBConnection, name: string): Promise<boolean> =>
+/**
+ * Whether the database has this table or view (a new file has none until its first run writes the
+ * schema); with `type`, only one of that kind ('BASE TABLE' or 'VIEW').
+ */
+export const tableExists = async (connection: DuckDBConnection, name: string, type?: "BASE TABLE" | "VIEW"): Promise<boolean> =>
   (await connection.runAndReadAll(
-    `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main' and table_name = ${quoteLiteral(name)}`
+    `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main' and table_name = ${quoteLiteral(name)}${
+      type === undefined ? "" : ` and table_type = ${quoteLiteral(type)}`
+    }`
   )).currentRowCount > 0
 
 /**
@@ -13,11 +18,7 @@ export const tableExists = async (connection: DuckDBConnection, name: string): P
  * and the view takes its name. Runs inside the write's transaction, before the schema.
  */
 export const migrateKeyphrases = async (connection: DuckDBConnection) => {
-  const table = await connection.runAndReadAll(
-    `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main'
-       and table_name = 'keyphrases' and table_type = 'BASE TABLE'`
-  )
-  if (table.currentRowCount > 0) await connection.run("alter table keyphrases rename to paper_keyphrases")
+  if (await tableExists(connection, "keyphrases", "BASE TABLE")) await connection.run("alter table keyphrases rename to paper_keyphrases")
 }
 
 /** The DuckDB tables and views of the contract (ARCHITECTURE.md, "DuckDB tables"). */
