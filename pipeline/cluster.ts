@@ -203,7 +203,7 @@ const lloyd = (
   const scratch: CentroidScratch = { sums: new Float64Array(cols), touched: new Int32Array(cols) }
   let iterations = 0
   for (; iterations < options.maxIterations; iterations++) {
-    let changed = assigner.assign(centroids, k)
+    let changed = assigner.assign(centroids)
     const { order, start } = rowsByLabel(labels, k)
     const next: Array<SparseVector> = []
     for (let c = 0; c < k; c++) {

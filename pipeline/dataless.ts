@@ -85,10 +85,10 @@ export const estimateProportions = (
     })
     unitColumns(centroids, K)
     for (let i = 0; i < centroids.length; i++) centroids[i] = options.seedWeight * seeds[i] + (1 - options.seedWeight) * centroids[i]
-    const columns = heaviestTerms(centroids, K, options.centroidTerms)
+    const kept = heaviestTerms(centroids, K, options.centroidTerms)
     // Smoothed expected counts: no class's prior reaches zero.
     logPrior = mass.map((count) => Math.log((count + 1) / (rows + K)))
-    posterior = softmaxRows(scoring.columns(matrix, columns, K), K, 1 / options.temperature, logPrior)
+    posterior = softmaxRows(scoring.rows(matrix, kept, K), K, 1 / options.temperature, logPrior)
   }
   return logPrior
 }

@@ -6,7 +6,8 @@
  * or fails a job run in line.
  */
 import { availableParallelism } from "node:os"
-import { countClassRange, IN_LINE, type ScoredRows, scoreColumnRange, type Scoring, scoreRowRange, type WeightColumns, weighedTerms } from "./rowScores.ts"
+import { type PackedWeights, packWeights, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
+import { IN_LINE, type ScoredRows, type Scoring } from "./rowScores.ts"
 import type { SparseRows } from "./vectorize.ts"
 import { type HandOff, middleRow, shared, startHandOff } from "./workerHandOff.ts"
 
@@ -14,19 +15,8 @@ export type ScoreJob =
   | {
     readonly kind: "rows"
     readonly matrix: ScoredRows
-    readonly weights: Float32Array
-    readonly weighed: Uint8Array
-    readonly K: number
+    readonly weights: PackedWeights
     readonly bias: ReadonlyArray<number> | undefined
-    readonly out: Float32Array
-    readonly from: number
-    readonly to: number
-  }
-  | {
-    readonly kind: "columns"
-    readonly matrix: ScoredRows
-    readonly columns: WeightColumns
-    readonly K: number
     readonly out: Float32Array
     readonly from: number
     readonly to: number
@@ -36,10 +26,17 @@ export type ScoreJob =
     readonly matrix: ScoredRows
     readonly posterior: Float32Array
     readonly K: number
+    readonly order: Int32Array
     readonly counts: Float64Array
     readonly fromClass: number
     readonly toClass: number
   }
+
+/** Run a job with `kernels` (the worker's side, and this thread's when the worker is gone). */
+export const runScoreJob = (kernels: RowKernels, job: ScoreJob) => {
+  if (job.kind === "rows") kernels.score(job.matrix, job.weights, job.from, job.to, job.out, job.bias)
+  else kernels.count(job.matrix, job.posterior, job.K, job.fromClass, job.toClass, job.order, job.counts)
+}
 
 /** Below this many non-zeros a pass takes less time than handing half of it over. */
 const MIN_NONZEROS = 1_000_000
@@ -51,6 +48,7 @@ export const twoThreadScoring = (): TwoThreadScoring => {
   const control = new Int32Array(new SharedArrayBuffer(8))
   let handOff: HandOff | undefined
   const sharedRows = new WeakMap<SparseRows, ScoredRows>()
+  const kernels = new RowKernels()
 
   /** The worker and the matrix in shared memory, when a pass over it is worth a worker; undefined: run in line. */
   const onWorker = (matrix: SparseRows): { readonly handOff: HandOff; readonly rows: ScoredRows } | undefined => {
@@ -65,56 +63,28 @@ export const twoThreadScoring = (): TwoThreadScoring => {
     return { handOff, rows }
   }
 
-  /** Run `score` over the rows, the second half (by non-zeros) on the worker as `job`. */
-  const split = (
-    matrix: SparseRows,
-    K: number,
-    job: (rows: ScoredRows, out: Float32Array, from: number, to: number) => ScoreJob,
-    score: (rows: ScoredRows, out: Float32Array, from: number, to: number) => void
-  ): Float32Array => {
-    const { rows } = matrix
-    const parallel = onWorker(matrix)
-    if (parallel === undefined) {
-      const out = new Float32Array(rows * K)
-      score(matrix, out, 0, rows)
-      return out
-    }
-    const out = new Float32Array(new SharedArrayBuffer(rows * K * 4))
-    const middle = middleRow(matrix.offsets, rows)
-    parallel.handOff.run(job(parallel.rows, out, middle, rows), () => score(parallel.rows, out, 0, middle), () => score(parallel.rows, out, middle, rows))
-    return out
-  }
-
   return {
     rows: (matrix, weights, K, bias) => {
-      const weighed = weighedTerms(weights, K)
+      const parallel = onWorker(matrix)
+      if (parallel === undefined) return IN_LINE.rows(matrix, weights, K, bias)
+      const packed = packWeights(weights, K, termsByFrequency(matrix), true)
       const biasList = bias === undefined ? undefined : Array.from(bias)
-      return split(
-        matrix,
-        K,
-        (rows, out, from, to) => ({ kind: "rows", matrix: rows, weights, weighed, K, bias: biasList, out, from, to }),
-        (rows, out, from, to) => scoreRowRange(rows, weights, weighed, K, biasList, out, from, to)
-      )
+      const out = new Float32Array(new SharedArrayBuffer(matrix.rows * K * 4))
+      const middle = middleRow(matrix.offsets, matrix.rows)
+      const job = (from: number, to: number): ScoreJob => ({ kind: "rows", matrix: parallel.rows, weights: packed, bias: biasList, out, from, to })
+      parallel.handOff.run(job(middle, matrix.rows), () => runScoreJob(kernels, job(0, middle)), () => runScoreJob(kernels, job(middle, matrix.rows)))
+      return out
     },
-    columns: (matrix, columns, K) =>
-      split(
-        matrix,
-        K,
-        (rows, out, from, to) => ({ kind: "columns", matrix: rows, columns, K, out, from, to }),
-        (rows, out, from, to) => scoreColumnRange(rows, columns, K, out, from, to)
-      ),
     // Split by class, not by row: each count sums its rows in the same order as in line.
     counts: (matrix, posterior, K) => {
       const parallel = onWorker(matrix)
       if (parallel === undefined) return IN_LINE.counts(matrix, posterior, K)
       const counts = new Float64Array(new SharedArrayBuffer(matrix.cols * K * 8))
       const onShared = shared(posterior)
+      const order = shared(termsByFrequency(matrix))
       const half = Math.ceil(K / 2)
-      parallel.handOff.run(
-        { kind: "counts", matrix: parallel.rows, posterior: onShared, K, counts, fromClass: half, toClass: K },
-        () => countClassRange(parallel.rows, onShared, K, counts, 0, half),
-        () => countClassRange(parallel.rows, onShared, K, counts, half, K)
-      )
+      const job = (fromClass: number, toClass: number): ScoreJob => ({ kind: "counts", matrix: parallel.rows, posterior: onShared, K, order, counts, fromClass, toClass })
+      parallel.handOff.run(job(half, K), () => runScoreJob(kernels, job(0, half)), () => runScoreJob(kernels, job(half, K)))
       return counts
     },
     close: () => handOff?.close()

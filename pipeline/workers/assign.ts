@@ -6,6 +6,7 @@
  */
 import { workerData } from "node:worker_threads"
 import { assignRange, type AssignJob, CONTROL, type SharedMatrix } from "../clusterAssign.ts"
+import { RowKernels } from "../kernels/rowKernels.ts"
 import { answerJobs } from "./answerJobs.ts"
 
 const { matrix, control, labels, best, from, to } = workerData as {
@@ -16,7 +17,8 @@ const { matrix, control, labels, best, from, to } = workerData as {
   readonly from: number
   readonly to: number
 }
+const kernels = new RowKernels()
 
 answerJobs<AssignJob>(control, (job) => {
-  control[CONTROL.changed] = assignRange(matrix, job.columns, job.k, labels, best, from, to)
+  control[CONTROL.changed] = assignRange(kernels, matrix, job.centroids, labels, best, from, to)
 })

@@ -1,0 +1,123 @@
+/**
+ * The SIMD row kernels against the plain sums they stand for, on sparse rows with odd class
+ * counts (padding lanes), rows longer than a chunk and terms no class weighs; and the
+ * committed binary against its source.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { readFileSync } from "node:fs"
+import { compileKernels, KERNELS_BINARY } from "../pipeline/kernels/build.ts"
+import { packVectors, packWeights, RowKernels, termsByFrequency } from "../pipeline/kernels/rowKernels.ts"
+import { seededRandom } from "../pipeline/random.ts"
+import type { SparseRows } from "../pipeline/vectorize.ts"
+
+/** `rows` random sparse rows over `cols` columns, row r holding up to `maxPerRow` non-zeros; one row of 300,000. */
+const randomRows = (rows: number, cols: number, maxPerRow: number, seed: number): SparseRows => {
+  const random = seededRandom(seed)
+  const offsets = [0]
+  const indices: Array<number> = []
+  const values: Array<number> = []
+  for (let r = 0; r < rows; r++) {
+    const count = r === 7 ? 300_000 : Math.floor(random() * maxPerRow)
+    const columns = r === 7 ? Array.from({ length: count }, (_, i) => i % cols) : [...new Set(Array.from({ length: count }, () => Math.floor(cols * random() ** 2)))].sort((a, b) => a - b)
+    for (const column of columns) {
+      indices.push(column)
+      values.push(random())
+    }
+    offsets.push(indices.length)
+  }
+  return { rows, cols, offsets: Int32Array.from(offsets), indices: Int32Array.from(indices), values: Float32Array.from(values) }
+}
+
+/** Σ_t x[r, t] · weights[t, k] in float64, the kernel's exact answer up to float32 rounding. */
+const plainScores = (matrix: SparseRows, weights: Float32Array, K: number): Float64Array => {
+  const out = new Float64Array(matrix.rows * K)
+  for (let r = 0; r < matrix.rows; r++) {
+    for (let p = matrix.offsets[r]; p < matrix.offsets[r + 1]; p++) {
+      for (let k = 0; k < K; k++) out[r * K + k] += matrix.values[p] * weights[matrix.indices[p] * K + k]
+    }
+  }
+  return out
+}
+
+const assertClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number) => {
+  assert.strictEqual(actual.length, expected.length)
+  let worst = 0
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i])))
+  assert.isBelow(worst, tolerance)
+}
+
+describe("SIMD row kernels", () => {
+  it.effect("rowKernels.wasm is what rowKernels.wat compiles to (npm run build:kernels)", () =>
+    Effect.gen(function*() {
+      const compiled = yield* Effect.promise(() => compileKernels())
+      assert.deepStrictEqual(Array.from(readFileSync(KERNELS_BINARY)), Array.from(compiled))
+    }))
+
+  it.effect("scores rows as the plain sums do, for class counts that fill no whole vector", () =>
+    Effect.gen(function*() {
+      const matrix = randomRows(3_000, 500, 40, 3)
+      const order = termsByFrequency(matrix)
+      const kernels = new RowKernels()
+      for (const K of [1, 3, 7, 13]) {
+        const random = seededRandom(K)
+        // A third of the terms weigh nothing for any class: they are left out of the packing.
+        const weights = Float32Array.from({ length: matrix.cols * K }, (_, i) => (Math.floor(i / K) % 3 === 0 ? 0 : random() - 0.3))
+        const bias = Array.from({ length: K }, (_, k) => k / 10)
+        const out = new Float32Array(matrix.rows * K)
+        kernels.score(matrix, packWeights(weights, K, order), 0, matrix.rows, out, bias)
+        const expected = plainScores(matrix, weights, K).map((value, i) => value + bias[i % K])
+        assertClose(out, expected, 1e-4)
+        // A range of rows writes those rows only, with the same numbers as the whole pass.
+        const part = new Float32Array(matrix.rows * K)
+        kernels.score(matrix, packWeights(weights, K, order), 1_000, 2_000, part, bias)
+        assert.deepStrictEqual(Array.from(part.subarray(1_000 * K, 2_000 * K)), Array.from(out.subarray(1_000 * K, 2_000 * K)))
+        assert.isTrue(part.subarray(0, 1_000 * K).every((value) => value === 0) && part.subarray(2_000 * K).every((value) => value === 0))
+      }
+    }))
+
+  it.effect("scores sparse centroids as their dense weights", () =>
+    Effect.gen(function*() {
+      const matrix = randomRows(500, 300, 30, 5)
+      const random = seededRandom(9)
+      const vectors = Array.from({ length: 6 }, () => {
+        const indices = Int32Array.from(new Set(Array.from({ length: 40 }, () => Math.floor(random() * 300)))).sort()
+        return { indices, values: Float32Array.from(indices, () => random()) }
+      })
+      const dense = new Float32Array(300 * 6)
+      vectors.forEach((vector, k) => vector.indices.forEach((t, p) => (dense[t * 6 + k] = vector.values[p])))
+      const order = termsByFrequency(matrix)
+      const fromVectors = new Float32Array(500 * 6)
+      const fromDense = new Float32Array(500 * 6)
+      new RowKernels().score(matrix, packVectors(vectors, order), 0, 500, fromVectors)
+      new RowKernels().score(matrix, packWeights(dense, 6, order), 0, 500, fromDense)
+      assert.deepStrictEqual(Array.from(fromVectors), Array.from(fromDense))
+      assertClose(fromVectors, plainScores(matrix, dense, 6), 1e-4)
+    }))
+
+  it.effect("counts classes per term as the plain sums do, the same whether split by class or not", () =>
+    Effect.gen(function*() {
+      const matrix = randomRows(3_000, 500, 40, 4)
+      const K = 9
+      const random = seededRandom(1)
+      const posterior = Float32Array.from({ length: matrix.rows * K }, () => (random() < 0.2 ? 1e-5 : random()))
+      const order = termsByFrequency(matrix)
+      const whole = new Float64Array(matrix.cols * K)
+      new RowKernels().count(matrix, posterior, K, 0, K, order, whole)
+      const split = new Float64Array(matrix.cols * K)
+      new RowKernels().count(matrix, posterior, K, 0, 5, order, split)
+      new RowKernels().count(matrix, posterior, K, 5, K, order, split)
+      assert.deepStrictEqual(Array.from(split), Array.from(whole))
+      const expected = new Float64Array(matrix.cols * K)
+      for (let r = 0; r < matrix.rows; r++) {
+        for (let p = matrix.offsets[r]; p < matrix.offsets[r + 1]; p++) {
+          for (let k = 0; k < K; k++) {
+            const weight = posterior[r * K + k]
+            // Posteriors under 1e-4 are left out.
+            if (weight >= 1e-4) expected[matrix.indices[p] * K + k] += weight * matrix.values[p]
+          }
+        }
+      }
+      assertClose(whole, expected, 1e-3)
+    }))
+})
