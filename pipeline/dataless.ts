@@ -32,10 +32,11 @@ export const argmaxRow = (values: ArrayLike<number>, offset: number, K: number):
 
 /** Scale every class's weight column to unit length (cosine scoring). */
 export const unitColumns = (weights: Float32Array, K: number): Float32Array => {
+  const cols = weights.length / K
   const norms = new Float64Array(K)
-  for (let i = 0; i < weights.length; i++) norms[i % K] += weights[i] * weights[i]
+  for (let t = 0, i = 0; t < cols; t++) for (let k = 0; k < K; k++, i++) norms[k] += weights[i] * weights[i]
   for (let k = 0; k < K; k++) norms[k] = Math.sqrt(norms[k]) || 1
-  for (let i = 0; i < weights.length; i++) weights[i] /= norms[i % K]
+  for (let t = 0, i = 0; t < cols; t++) for (let k = 0; k < K; k++, i++) weights[i] /= norms[k]
   return weights
 }
 

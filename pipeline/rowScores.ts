@@ -18,22 +18,30 @@ export type ScoredRows = KernelRows
  */
 export const heaviestTerms = (weights: Float32Array, K: number, limit: number): Float32Array => {
   const cols = weights.length / K
+  // Each class's positive weights gathered in one pass over the terms (term-major, as stored).
+  const positives = new Int32Array(K + 1)
+  for (let t = 0, i = 0; t < cols; t++) for (let k = 0; k < K; k++, i++) if (weights[i] > 0) positives[k + 1]++
+  for (let k = 0; k < K; k++) positives[k + 1] += positives[k]
+  const gathered = new Float64Array(positives[K])
+  const fill = positives.slice(0, K)
+  for (let t = 0, i = 0; t < cols; t++) for (let k = 0; k < K; k++, i++) if (weights[i] > 0) gathered[fill[k]++] = weights[i]
   const threshold = new Float64Array(K)
-  const norms = new Float64Array(K)
-  const column = new Float64Array(cols)
   for (let k = 0; k < K; k++) {
-    let count = 0
-    for (let t = 0; t < cols; t++) if (weights[t * K + k] > 0) column[count++] = weights[t * K + k]
-    threshold[k] = count > limit ? nthSmallest(column.subarray(0, count), count - limit) : Number.MIN_VALUE
+    const count = positives[k + 1] - positives[k]
+    threshold[k] = count > limit ? nthSmallest(gathered.subarray(positives[k], positives[k + 1]), count - limit) : Number.MIN_VALUE
   }
+  const norms = new Float64Array(K)
   const kept = new Float32Array(weights.length)
-  for (let i = 0; i < weights.length; i++) {
-    if (weights[i] >= threshold[i % K]) {
-      kept[i] = weights[i]
-      norms[i % K] += weights[i] * weights[i]
+  for (let t = 0, i = 0; t < cols; t++) {
+    for (let k = 0; k < K; k++, i++) {
+      if (weights[i] >= threshold[k]) {
+        kept[i] = weights[i]
+        norms[k] += weights[i] * weights[i]
+      }
     }
   }
-  for (let i = 0; i < kept.length; i++) kept[i] /= Math.sqrt(norms[i % K]) || 1
+  for (let k = 0; k < K; k++) norms[k] = Math.sqrt(norms[k]) || 1
+  for (let t = 0, i = 0; t < cols; t++) for (let k = 0; k < K; k++, i++) kept[i] /= norms[k]
   return kept
 }
 

@@ -168,9 +168,12 @@ export class RowKernels {
       this.kernels.count_rows(count, chunk.offsets, chunk.indices, chunk.values, countAt, lanes, chunk.block)
     })
     const out = new Float32Array(memory, sums, cols * lanes)
-    order.forEach((t, slot) => {
-      for (let k = fromClass; k < toClass; k++) counts[t * K + k] += out[slot * lanes + k - fromClass]
-    })
+    const width = toClass - fromClass
+    for (let slot = 0; slot < cols; slot++) {
+      const to = order[slot] * K + fromClass
+      const from = slot * lanes
+      for (let k = 0; k < width; k++) counts[to + k] += out[from + k]
+    }
   }
 
   /** Room for a chunk's rows (offsets, indices, values) and its block of `lanes` floats per row. */
