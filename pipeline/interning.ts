@@ -5,7 +5,7 @@
  * of its words. The 40k-paper keyphrase profile spent half its time hashing token and
  * phrase strings in Maps.
  */
-import { Growable } from "./termIndex.ts"
+import { Growable } from "./growable.ts"
 
 /** FNV-1a over 16-bit units: a text's hash is `textHashStep` over its characters from `TEXT_HASH_START`. */
 const FNV_OFFSET = 0x811c9dc5

@@ -7,7 +7,7 @@
 import type { Paper } from "./domain.ts"
 import { SequenceInterner } from "./interning.ts"
 import { keyPartsOf, scanTaggedWords, stemWords, surfaceWords, type WordInfo } from "./keyphraseWords.ts"
-import { Growable } from "./termIndex.ts"
+import { Growable } from "./growable.ts"
 
 export { tagTokens } from "./keyphraseWords.ts"
 

@@ -2,28 +2,9 @@
  * The corpus's terms as integer ids for vectorize.ts: typed-array building blocks that
  * keep a million papers' term counts out of per-paper Maps and per-bigram strings.
  */
+import { Growable } from "./growable.ts"
+import { TextInterner } from "./interning.ts"
 import { isContentWord, stem } from "./text.ts"
-
-/** An Int32Array / Float32Array that doubles when full. */
-export class Growable<T extends Int8Array | Int32Array | Float32Array | Float64Array> {
-  length = 0
-  data: T
-  constructor(data: T) {
-    this.data = data
-  }
-  ensure(size: number) {
-    if (size <= this.data.length) return
-    let capacity = this.data.length * 2
-    while (capacity < size) capacity *= 2
-    const next = new (this.data.constructor as new(length: number) => T)(capacity)
-    next.set(this.data)
-    this.data = next
-  }
-  push(value: number) {
-    if (this.length === this.data.length) this.ensure(this.length + 1)
-    this.data[this.length++] = value
-  }
-}
 
 /**
  * (stem id, stem id) → bigram id, open addressing over one Int32Array of ids: the pair of
@@ -90,10 +71,8 @@ class PairTable {
  * building, hashing and collecting a string per bigram and a Map per paper.
  */
 export class TermIndex {
-  /** Lower-case word → its index in `words`. */
-  private readonly wordIndex = new Map<string, number>()
-  /** Per distinct word: the word, its stem's term id, how often the corpus used it. */
-  private readonly words: Array<string> = []
+  /** Distinct lower-case words; per word, its stem's term id and how often the corpus used it. */
+  private readonly words = new TextInterner()
   private readonly wordStem = new Growable(new Int32Array(1024))
   private readonly wordCount = new Growable(new Int32Array(1024))
   private readonly stemId = new Map<string, number>()
@@ -120,12 +99,15 @@ export class TermIndex {
   }
 
   /**
-   * Term id of a lower-case word's stem, counting the word's use (for `surfaces`); -1 for a
-   * word that is no term (`isContentWord`) and so breaks a run. One lookup per word of the corpus.
+   * Term id of the stem of the lower-case word `text.slice(start, end)` (whose characters hash
+   * to `hash`, see interning.ts), counting the word's use (for `surfaces`); -1 for a word that is
+   * no term (`isContentWord`) and so breaks a run. One lookup per word of the corpus, without
+   * a string for a word seen before.
    */
-  word(word: string): number {
-    let index = this.wordIndex.get(word)
-    if (index === undefined) {
+  wordAt(text: string, start: number, end: number, hash: number): number {
+    const index = this.words.idOfHashed(text, start, end, hash)
+    if (index === this.wordStem.length) {
+      const word = this.words.values[index]
       let id = -1
       if (isContentWord(word)) {
         const stemmed = stem(word)
@@ -138,11 +120,8 @@ export class TermIndex {
           id = known
         }
       }
-      index = this.words.length
-      this.words.push(word)
       this.wordStem.push(id)
       this.wordCount.push(0)
-      this.wordIndex.set(word, index)
     }
     this.wordCount.data[index]++
     return this.wordStem.data[index]
@@ -155,14 +134,15 @@ export class TermIndex {
    */
   surfaces(): (id: number) => string {
     const best = new Int32Array(this.size).fill(-1)
-    for (let w = 0; w < this.words.length; w++) {
+    const words = this.words.values
+    for (let w = 0; w < words.length; w++) {
       const id = this.wordStem.data[w]
       if (id < 0) continue
       const current = best[id]
       const count = this.wordCount.data[w]
-      if (current < 0 || count > this.wordCount.data[current] || (count === this.wordCount.data[current] && this.words[w] < this.words[current])) best[id] = w
+      if (current < 0 || count > this.wordCount.data[current] || (count === this.wordCount.data[current] && words[w] < words[current])) best[id] = w
     }
-    const wordOf = (id: number) => (best[id] >= 0 ? this.words[best[id]] : this.stems.get(id)!)
+    const wordOf = (id: number) => (best[id] >= 0 ? words[best[id]] : this.stems.get(id)!)
     return (id) => {
       const a = this.first.data[id]
       return a < 0 ? wordOf(id) : `${wordOf(a)} ${wordOf(this.second.data[id])}`

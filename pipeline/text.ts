@@ -4,6 +4,7 @@
  * taxonomy node's terms always meet in the same space.
  */
 import { createRequire } from "node:module"
+import { TEXT_HASH_START, textHashStep } from "./interning.ts"
 
 const require = createRequire(import.meta.url)
 // Submodule imports: the package root pulls in database drivers and dotenv.
@@ -56,26 +57,40 @@ for (const character of ".,;:!?()[]{}\"\n") PHRASE_BREAK_ASCII[character.charCod
 const ALL_DIGITS = /^\d+$/
 
 /**
- * The lower-cased words ([a-z0-9]+) of a text, in order, to `onWord`; `onBreak` at each
- * character that ends a phrase. One pass over the characters: vectorising a corpus calls
- * this for every title and abstract.
+ * The lower-cased words ([a-z0-9]+) of a text, in order, to `onWord` as a span of the
+ * lower-cased text with the hash of its characters (interning.ts: a word seen before costs no
+ * string); `onBreak` at each character that ends a phrase. One pass over the characters:
+ * vectorising a corpus calls this for every title and abstract.
  */
-export const scanWords = (text: string, onWord: (word: string) => void, onBreak: () => void): void => {
+export const scanWordSpans = (
+  text: string,
+  onWord: (lower: string, start: number, end: number, hash: number) => void,
+  onBreak: () => void
+): void => {
   const lower = text.toLowerCase()
   let start = -1
+  let hash = TEXT_HASH_START
   for (let i = 0; i <= lower.length; i++) {
     const code = i < lower.length ? lower.charCodeAt(i) : 32
     if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) {
-      if (start < 0) start = i
+      if (start < 0) {
+        start = i
+        hash = TEXT_HASH_START
+      }
+      hash = textHashStep(hash, code)
       continue
     }
     if (start >= 0) {
-      onWord(lower.slice(start, i))
+      onWord(lower, start, i, hash)
       start = -1
     }
     if (code < 128 ? PHRASE_BREAK_ASCII[code] === 1 : code === 0x201c || code === 0x201d) onBreak()
   }
 }
+
+/** `scanWordSpans` with each word as a string. */
+export const scanWords = (text: string, onWord: (word: string) => void, onBreak: () => void): void =>
+  scanWordSpans(text, (lower, start, end) => onWord(lower.slice(start, end)), onBreak)
 
 /** A word that is a term: two characters or more, not a stop word, not all digits. Any other word breaks a run. */
 export const isContentWord = (word: string): boolean => word.length >= 2 && !isStopWord(word) && !ALL_DIGITS.test(word)

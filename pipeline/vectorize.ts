@@ -5,8 +5,9 @@
  * typed arrays (CSR), so a large corpus costs its non-zeros, not rows × vocabulary.
  */
 import type { Paper } from "./domain.ts"
-import { Growable, TermIndex } from "./termIndex.ts"
-import { scanWords, terms } from "./text.ts"
+import { Growable } from "./growable.ts"
+import { TermIndex } from "./termIndex.ts"
+import { scanWordSpans, terms } from "./text.ts"
 
 export interface SparseRows {
   readonly rows: number
@@ -145,8 +146,8 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
   // whether the word breaks the run (`contentRuns`' arrays of words were most of this stage's profile).
   let previous = -1
   let weight = 1
-  const addWord = (word: string) => {
-    const id = index.word(word)
+  const addWord = (lower: string, start: number, end: number, hash: number) => {
+    const id = index.wordAt(lower, start, end, hash)
     if (id < 0) {
       previous = -1
       return
@@ -159,7 +160,7 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
   const addText = (text: string, textWeight: number) => {
     previous = -1
     weight = textWeight
-    scanWords(text, addWord, endRun)
+    scanWordSpans(text, addWord, endRun)
   }
   for (let r = 0; r < n; r++) {
     touched.length = 0
