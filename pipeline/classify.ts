@@ -15,7 +15,7 @@ import { mapFromModels, reusableLeaves } from "./mapFromModels.ts"
 import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeText, nodeVector } from "./map.ts"
 import { stageProgress } from "./progress.ts"
 import type { ClusterSummary } from "./runRecord.ts"
-import { phraseKey, terms } from "./text.ts"
+import { terms } from "./text.ts"
 import { DEFAULT_VECTORIZE, defaultMinDf, fitTransform, rowOf, type SparseVector, type TfidfModel, type Vectorized } from "./vectorize.ts"
 
 export interface ClassifyOptions {
@@ -54,34 +54,40 @@ export const summarizeClusters = (
 ): Array<ClusterSummary> => {
   const { centroids, k, labels } = clustering
   // How many papers of the whole dump carry each keyphrase: a cluster's label should set it apart.
-  const corpusCount = new Map<string, number>()
-  for (const list of keyphrases) {
-    for (const { phrase } of list) {
-      const key = phraseKey(phrase)
-      corpusCount.set(key, (corpusCount.get(key) ?? 0) + 1)
-    }
-  }
+  let keys = 0
+  for (const list of keyphrases) for (const { key } of list) keys = Math.max(keys, key + 1)
+  const corpusCount = new Int32Array(keys)
+  for (const list of keyphrases) for (const { key } of list) corpusCount[key]++
   const members: Array<Array<number>> = Array.from({ length: k }, () => [])
   labels.forEach((label, row) => members[label].push(row))
   const topTermIds = centroids.map(({ indices, values }) =>
     Array.from(indices.keys()).filter((i) => values[i] > 0).sort((a, b) => values[b] - values[a] || indices[a] - indices[b])
       .slice(0, 8).map((i) => indices[i]))
+  // Per keyphrase key, within one cluster: summed score, papers, and the phrase it was first seen as.
+  const score = new Float64Array(keys)
+  const count = new Int32Array(keys)
+  const firstPhrase: Array<string> = new Array(keys)
   return members.map((rows, clusterId) => {
-    const phraseScore = new Map<string, { phrase: string; score: number; count: number }>()
+    const touched: Array<number> = []
     for (const row of rows) {
-      for (const { phrase, score } of keyphrases[row]) {
-        const key = phraseKey(phrase)
-        const entry = phraseScore.get(key) ?? { phrase, score: 0, count: 0 }
-        entry.score += score
-        entry.count++
-        phraseScore.set(key, entry)
+      for (const { phrase, score: phraseScore, key } of keyphrases[row]) {
+        if (count[key] === 0) {
+          touched.push(key)
+          firstPhrase[key] = phrase
+        }
+        score[key] += phraseScore
+        count[key]++
       }
     }
-    const distinctive = [...phraseScore].map(([key, entry]) => ({
-      phrase: entry.phrase,
+    const distinctive = touched.map((key) => ({
+      phrase: firstPhrase[key],
       // Summed score × how concentrated the phrase is in this cluster.
-      weight: entry.score * (entry.count / (corpusCount.get(key) ?? entry.count)) * (entry.count > 1 || rows.length === 1 ? 1 : 0.5)
+      weight: score[key] * (count[key] / corpusCount[key]) * (count[key] > 1 || rows.length === 1 ? 1 : 0.5)
     })).sort((a, b) => b.weight - a.weight || (a.phrase < b.phrase ? -1 : 1))
+    for (const key of touched) {
+      score[key] = 0
+      count[key] = 0
+    }
     const topKeyphrases = distinctive.slice(0, 5).map(({ phrase }) => phrase)
     const topTerms = topTermIds[clusterId].map((column) => model.surfaces[column])
     const label = (topKeyphrases.length > 0 ? topKeyphrases.slice(0, 3) : topTerms.slice(0, 3)).join(" / ")

@@ -123,6 +123,11 @@ const mostUsed = (surfaces: Map<number, number>): number => {
 export interface Keyphrase {
   readonly phrase: string
   readonly score: number
+  /**
+   * The phrase's stems as a number, shared by every phrase of one extraction with the same
+   * stems ("language model", "Language Models"): what cluster labels count phrases by.
+   */
+  readonly key: number
 }
 
 /**
@@ -226,19 +231,25 @@ export const scoreCandidates = (table: CandidateTable): Array<ReadonlyArray<Keyp
   // A paper lists each key once, so a key's entries are its document frequency.
   const documentFrequency = new Int32Array(phraseKeys.size)
   for (let e = 0; e < entryKey.length; e++) documentFrequency[entryKey.data[e]]++
+  // Keys numbered 0, 1, … in order of first use among the keyphrases kept.
+  const keyNumber = new Int32Array(phraseKeys.size).fill(-1)
+  let keys = 0
   const n = table.papers
   return Array.from({ length: n }, (_, p) => {
-    const scored: Array<{ phrase: string; raw: number }> = []
+    const scored: Array<{ phrase: string; raw: number; key: number }> = []
     for (let e = offsets.data[p]; e < offsets.data[p + 1]; e++) {
       const key = entryKey.data[e]
       const idf = Math.log((1 + n) / (1 + documentFrequency[key])) + 1
       const words = Math.min(phraseKeys.lengthOf(key), 127)
       const raw = (1 + Math.log(entryWeight.data[e])) * idf * (1 + 0.25 * (words - 1))
-      scored.push({ phrase: surfaceText(entrySurface.data[e]), raw })
+      scored.push({ phrase: surfaceText(entrySurface.data[e]), raw, key })
     }
     scored.sort((a, b) => b.raw - a.raw || (a.phrase < b.phrase ? -1 : 1))
     const top = scored.slice(0, KEYPHRASES_PER_PAPER)
     const max = top[0]?.raw ?? 1
-    return top.map(({ phrase, raw }) => ({ phrase, score: Math.round((raw / max) * 10_000) / 10_000 }))
+    return top.map(({ phrase, raw, key }) => {
+      if (keyNumber[key] < 0) keyNumber[key] = keys++
+      return { phrase, score: Math.round((raw / max) * 10_000) / 10_000, key: keyNumber[key] }
+    })
   })
 }

@@ -12,6 +12,7 @@ export interface PackedKeyphrases {
   /** Every phrase, in paper order, joined by U+0001, one string per 50,000 papers (a string holds at most 2^29 characters). */
   readonly phrases: ReadonlyArray<string>
   readonly scores: Float64Array
+  readonly keys: Int32Array
 }
 
 const PACK_PAPERS = 50_000
@@ -22,13 +23,18 @@ export const packKeyphrases = (keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase
   for (let start = 0; start < keyphrases.length; start += PACK_PAPERS) {
     phrases.push(keyphrases.slice(start, start + PACK_PAPERS).flatMap((list) => list.map(({ phrase }) => phrase)).join("\u0001"))
   }
-  return { counts: Int32Array.from(keyphrases, (list) => list.length), phrases, scores: Float64Array.from(all, ({ score }) => score) }
+  return {
+    counts: Int32Array.from(keyphrases, (list) => list.length),
+    phrases,
+    scores: Float64Array.from(all, ({ score }) => score),
+    keys: Int32Array.from(all, ({ key }) => key)
+  }
 }
 
-const unpackKeyphrases = ({ counts, phrases, scores }: PackedKeyphrases): Array<ReadonlyArray<Keyphrase>> => {
+const unpackKeyphrases = ({ counts, keys, phrases, scores }: PackedKeyphrases): Array<ReadonlyArray<Keyphrase>> => {
   const words = phrases.flatMap((packed) => (packed.length > 0 ? packed.split("\u0001") : []))
   let next = 0
-  return Array.from(counts, (count) => Array.from({ length: count }, () => ({ phrase: words[next], score: scores[next++] })))
+  return Array.from(counts, (count) => Array.from({ length: count }, () => ({ phrase: words[next], score: scores[next], key: keys[next++] })))
 }
 
 export type KeyphraseMessage =
