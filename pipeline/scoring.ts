@@ -6,7 +6,7 @@
  * or fails a job run in line.
  */
 import { availableParallelism } from "node:os"
-import { type PackedWeights, packWeights, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
+import { type PackedWeights, packVectors, packWeights, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
 import { IN_LINE, type ScoredRows, type Scoring } from "./rowScores.ts"
 import type { SparseRows } from "./vectorize.ts"
 import { type HandOff, middleRow, shared, startHandOff } from "./workerHandOff.ts"
@@ -63,17 +63,26 @@ export const twoThreadScoring = (): TwoThreadScoring => {
     return { handOff, rows }
   }
 
+  /** A scoring pass over the rows, the second half (by non-zeros) on the worker. */
+  const split = (matrix: SparseRows, parallel: { readonly handOff: HandOff; readonly rows: ScoredRows }, weights: PackedWeights, bias: ArrayLike<number> | undefined) => {
+    const biasList = bias === undefined ? undefined : Array.from(bias)
+    const out = new Float32Array(new SharedArrayBuffer(matrix.rows * weights.K * 4))
+    const middle = middleRow(matrix.offsets, matrix.rows)
+    const job = (from: number, to: number): ScoreJob => ({ kind: "rows", matrix: parallel.rows, weights, bias: biasList, out, from, to })
+    parallel.handOff.run(job(middle, matrix.rows), () => runScoreJob(kernels, job(0, middle)), () => runScoreJob(kernels, job(middle, matrix.rows)))
+    return out
+  }
+
   return {
     rows: (matrix, weights, K, bias) => {
       const parallel = onWorker(matrix)
       if (parallel === undefined) return IN_LINE.rows(matrix, weights, K, bias)
-      const packed = packWeights(weights, K, termsByFrequency(matrix), true)
-      const biasList = bias === undefined ? undefined : Array.from(bias)
-      const out = new Float32Array(new SharedArrayBuffer(matrix.rows * K * 4))
-      const middle = middleRow(matrix.offsets, matrix.rows)
-      const job = (from: number, to: number): ScoreJob => ({ kind: "rows", matrix: parallel.rows, weights: packed, bias: biasList, out, from, to })
-      parallel.handOff.run(job(middle, matrix.rows), () => runScoreJob(kernels, job(0, middle)), () => runScoreJob(kernels, job(middle, matrix.rows)))
-      return out
+      return split(matrix, parallel, packWeights(weights, K, termsByFrequency(matrix), true), bias)
+    },
+    vectors: (matrix, vectors) => {
+      const parallel = onWorker(matrix)
+      if (parallel === undefined) return IN_LINE.vectors(matrix, vectors)
+      return split(matrix, parallel, packVectors(vectors, termsByFrequency(matrix), true), undefined)
     },
     // Split by class, not by row: each count sums its rows in the same order as in line.
     counts: (matrix, posterior, K) => {

@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import { createRequire } from "node:module"
 import { kMeans } from "../pipeline/cluster.ts"
 import { softmaxRows } from "../pipeline/dataless.ts"
-import { heaviestTerms, IN_LINE, scoreRows } from "../pipeline/rowScores.ts"
+import { IN_LINE, scoreRows } from "../pipeline/rowScores.ts"
 import { twoThreadScoring } from "../pipeline/scoring.ts"
 import { extractKeyphrases, tagTokens } from "../pipeline/keyphrases.ts"
 import { keyphrasesInBackground } from "../pipeline/keyphrasesBackground.ts"
@@ -95,8 +95,11 @@ describe("speed-ups keep the results", () => {
       const scoring = twoThreadScoring()
       try {
         assert.deepStrictEqual(Array.from(scoring.rows(matrix, weights, K, bias)), Array.from(scoreRows(matrix, weights, K, bias)))
-        const kept = heaviestTerms(weights, K, 500)
-        assert.deepStrictEqual(Array.from(scoring.rows(matrix, kept, K)), Array.from(scoreRows(matrix, kept, K)))
+        const vectors = Array.from({ length: K }, (_, k) => {
+          const indices = Int32Array.from({ length: 400 }, (_, i) => (i * 37 + k * 101) % matrix.cols).sort()
+          return { indices, values: Float32Array.from(indices, () => random()) }
+        })
+        assert.deepStrictEqual(Array.from(scoring.vectors(matrix, vectors)), Array.from(IN_LINE.vectors(matrix, vectors)))
         const posterior = softmaxRows(scoreRows(matrix, weights, K), K, 20)
         assert.deepStrictEqual(Array.from(scoring.counts(matrix, posterior, K)), Array.from(IN_LINE.counts(matrix, posterior, K)))
       } finally {
