@@ -102,6 +102,10 @@ describe("speed-ups keep the results", () => {
         assert.deepStrictEqual(Array.from(scoring.vectors(matrix, vectors)), Array.from(IN_LINE.vectors(matrix, vectors)))
         const posterior = softmaxRows(scoreRows(matrix, weights, K), K, 20)
         assert.deepStrictEqual(Array.from(scoring.counts(matrix, posterior, K)), Array.from(IN_LINE.counts(matrix, posterior, K)))
+        // One class: the worker's half is empty (a remap that learns one new leaf).
+        const single = softmaxRows(scoreRows(matrix, weights.filter((_, i) => i % K === 0), 1), 1, 20)
+        assert.deepStrictEqual(Array.from(scoring.counts(matrix, single, 1)), Array.from(IN_LINE.counts(matrix, single, 1)))
+        assert.deepStrictEqual(Array.from(scoring.rows(matrix, weights.filter((_, i) => i % K === 0), 1)), Array.from(scoreRows(matrix, weights.filter((_, i) => i % K === 0), 1)))
       } finally {
         scoring.close()
       }

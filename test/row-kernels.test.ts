@@ -54,6 +54,30 @@ describe("SIMD row kernels", () => {
       assert.deepStrictEqual(Array.from(readFileSync(KERNELS_BINARY)), Array.from(compiled))
     }))
 
+  it.effect("a pass over no classes writes nothing (a split of one class leaves the worker none)", () =>
+    Effect.gen(function*() {
+      const kernels = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(KERNELS_BINARY)), {}).exports as unknown as {
+        readonly memory: WebAssembly.Memory
+        score_rows(...args: Array<number>): void
+        count_rows(...args: Array<number>): void
+      }
+      const ints = new Int32Array(kernels.memory.buffer)
+      const floats = new Float32Array(kernels.memory.buffer)
+      // One row with one non-zero (term 0, weight 1): offsets at 0, indices at 8, values at 12,
+      // the term's row address at 16, a row of weights (or posteriors) at 128; 64 … 127 is a sentinel.
+      ints.set([0, 1, 0], 0)
+      floats[3] = 1
+      ints[4] = 64
+      floats.fill(1, 32, 48)
+      floats.fill(7, 16, 32)
+      kernels.count_rows(1, 0, 8, 12, 16, 0, 128)
+      kernels.score_rows(1, 0, 8, 12, 16, 0, 64)
+      assert.deepStrictEqual(Array.from(floats.subarray(16, 32)), Array(16).fill(7))
+      // With four lanes the same count adds the row's posteriors to the term's counts.
+      kernels.count_rows(1, 0, 8, 12, 16, 4, 128)
+      assert.deepStrictEqual(Array.from(floats.subarray(16, 24)), [8, 8, 8, 8, 7, 7, 7, 7])
+    }))
+
   it.effect("scores rows as the plain sums do, for class counts that fill no whole vector", () =>
     Effect.gen(function*() {
       const matrix = randomRows(3_000, 500, 40, 3)
@@ -107,6 +131,9 @@ describe("SIMD row kernels", () => {
       const split = new Float64Array(matrix.cols * K)
       new RowKernels().count(matrix, posterior, K, 0, 5, order, split)
       new RowKernels().count(matrix, posterior, K, 5, K, order, split)
+      assert.deepStrictEqual(Array.from(split), Array.from(whole))
+      // An empty class range (a split of one class) adds nothing.
+      new RowKernels().count(matrix, posterior, K, 5, 5, order, split)
       assert.deepStrictEqual(Array.from(split), Array.from(whole))
       const expected = new Float64Array(matrix.cols * K)
       for (let r = 0; r < matrix.rows; r++) {

@@ -114,6 +114,10 @@ export class RowKernels {
    * (a view of this memory, valid during the call).
    */
   scoreEach(matrix: KernelRows, weights: PackedWeights, from: number, to: number, visit: (row: number, scores: Float32Array, at: number) => void) {
+    if (weights.K === 0) {
+      for (let row = from; row < to; row++) visit(row, new Float32Array(0), 0)
+      return
+    }
     const { lanes, rowOf, rows } = weights
     const layout = new Layout()
     const rowAt = layout.take(rowOf.length * 4)
@@ -145,6 +149,8 @@ export class RowKernels {
    * in the order their count rows are laid out (`termsByFrequency`).
    */
   count(matrix: KernelRows, posterior: Float32Array, K: number, fromClass: number, toClass: number, order: Int32Array, counts: Float64Array) {
+    // A split of one class leaves the worker none.
+    if (toClass <= fromClass) return
     const cols = order.length
     const lanes = lanesFor(toClass - fromClass)
     const layout = new Layout()

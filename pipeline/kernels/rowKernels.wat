@@ -16,6 +16,8 @@
     (param $rowAt i32) (param $lanes i32) (param $out i32)
     (local $rowBytes i32) (local $r i32) (local $p i32) (local $end i32)
     (local $acc i32) (local $accEnd i32) (local $a i32) (local $w i32) (local $v v128)
+    ;; No lanes, nothing to add (the lane loops below run at least once).
+    (if (i32.eqz (local.get $lanes)) (then (return)))
     (local.set $rowBytes (i32.shl (local.get $lanes) (i32.const 2)))
     (block $rowsDone
       (loop $eachRow
@@ -53,6 +55,7 @@
     (param $countAt i32) (param $lanes i32) (param $posterior i32)
     (local $rowBytes i32) (local $r i32) (local $p i32) (local $end i32)
     (local $weights i32) (local $q i32) (local $c i32) (local $cEnd i32) (local $v v128)
+    (if (i32.eqz (local.get $lanes)) (then (return)))
     (local.set $rowBytes (i32.shl (local.get $lanes) (i32.const 2)))
     (block $rowsDone
       (loop $eachRow
