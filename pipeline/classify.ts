@@ -7,7 +7,7 @@ import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.
 import { UNASSIGNED } from "./domain.ts"
 import { chooseK, type KChoice } from "./chooseK.ts"
 import { kMeans, type Clustering } from "./cluster.ts"
-import type { Keyphrase } from "./keyphrases.ts"
+import type { PaperKeyphrases } from "./keyphrases.ts"
 import { keyphrasesInBackground } from "./keyphrasesBackground.ts"
 import { type Projection, projectPapers } from "./project.ts"
 import type { LeafModels } from "./leafModels.ts"
@@ -27,7 +27,7 @@ export interface ClassifyOptions {
 export const DEFAULT_CLASSIFY: ClassifyOptions = { k: "auto", seed: 42, map: DEFAULT_MAP }
 
 export interface Classified {
-  readonly keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>
+  readonly keyphrases: PaperKeyphrases
   readonly vectorized: Vectorized
   readonly kChoice: KChoice | null
   readonly clustering: Clustering
@@ -48,16 +48,17 @@ export const taxonomyTerms = (taxonomy: Taxonomy): Set<string> => {
 export type StageObserver = (stage: string, detail: string) => void
 
 export const summarizeClusters = (
-  keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>,
+  keyphrases: PaperKeyphrases,
   clustering: Clustering,
   model: TfidfModel
 ): Array<ClusterSummary> => {
   const { centroids, k, labels } = clustering
+  const { key: keyOf, offsets, phrase: phraseOf, phrases, score: scoreOf } = keyphrases
   // How many papers of the whole dump carry each keyphrase: a cluster's label should set it apart.
   let keys = 0
-  for (const list of keyphrases) for (const { key } of list) keys = Math.max(keys, key + 1)
+  for (const key of keyOf) keys = Math.max(keys, key + 1)
   const corpusCount = new Int32Array(keys)
-  for (const list of keyphrases) for (const { key } of list) corpusCount[key]++
+  for (const key of keyOf) corpusCount[key]++
   const members: Array<Array<number>> = Array.from({ length: k }, () => [])
   labels.forEach((label, row) => members[label].push(row))
   const topTermIds = centroids.map(({ indices, values }) =>
@@ -70,12 +71,13 @@ export const summarizeClusters = (
   return members.map((rows, clusterId) => {
     const touched: Array<number> = []
     for (const row of rows) {
-      for (const { phrase, score: phraseScore, key } of keyphrases[row]) {
+      for (let e = offsets[row]; e < offsets[row + 1]; e++) {
+        const key = keyOf[e]
         if (count[key] === 0) {
           touched.push(key)
-          firstPhrase[key] = phrase
+          firstPhrase[key] = phrases[phraseOf[e]]
         }
-        score[key] += phraseScore
+        score[key] += scoreOf[e]
         count[key]++
       }
     }
@@ -178,7 +180,7 @@ export const classify = async (
   observe("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
   const keyphrases = await pendingKeyphrases
   const clusters = summarizeClusters(keyphrases, clustering, vectorized.model)
-  observe("keyphrases", `${keyphrases.reduce((sum, list) => sum + list.length, 0)} phrases; cluster labels`)
+  observe("keyphrases", `${keyphrases.phrase.length} phrases; cluster labels`)
   const coordinates = projectPapers(vectorized.matrix, options.seed)
   observe("project", "2-D map of the papers for the report")
   return { keyphrases, vectorized, kChoice, clustering, coordinates, clusters, clusterTopics, assignments, leafModels }

@@ -123,11 +123,31 @@ const mostUsed = (surfaces: Map<number, number>): number => {
 export interface Keyphrase {
   readonly phrase: string
   readonly score: number
+}
+
+/**
+ * Every paper's keyphrases, best first, in flat arrays: paper p's are entries `offsets[p]` …
+ * `offsets[p + 1] - 1`. A million papers' ten million keyphrases as objects and strings took
+ * a gigabyte of heap until the run was stored.
+ */
+export interface PaperKeyphrases {
+  readonly offsets: Int32Array
+  /** Each entry's phrase as an index into `phrases`, which holds each distinct phrase once. */
+  readonly phrase: Int32Array
+  readonly score: Float64Array
   /**
-   * The phrase's stems as a number, shared by every phrase of one extraction with the same
-   * stems ("language model", "Language Models"): what cluster labels count phrases by.
+   * Each entry's stems as a number, 0, 1, …, shared by the phrases with the same stems ("language
+   * model", "Language Models"): what cluster labels count phrases by.
    */
-  readonly key: number
+  readonly key: Int32Array
+  readonly phrases: ReadonlyArray<string>
+}
+
+/** Paper `paper`'s keyphrases as objects (for display and tests). */
+export const keyphrasesOf = (keyphrases: PaperKeyphrases, paper: number): Array<Keyphrase> => {
+  const out: Array<Keyphrase> = []
+  for (let e = keyphrases.offsets[paper]; e < keyphrases.offsets[paper + 1]; e++) out.push({ phrase: keyphrases.phrases[keyphrases.phrase[e]], score: keyphrases.score[e] })
+  return out
 }
 
 /**
@@ -219,37 +239,60 @@ export const collectCandidates = (
 export const extractKeyphrases = (
   papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
   onProgress?: (done: number) => void
-): Array<ReadonlyArray<Keyphrase>> => {
+): PaperKeyphrases => {
   const table = new CandidateTable()
   collectCandidates(papers, table, onProgress)
   return scoreCandidates(table)
 }
 
 /** Each paper's top keyphrases, from every paper's candidates (the idf is over all of them). */
-export const scoreCandidates = (table: CandidateTable): Array<ReadonlyArray<Keyphrase>> => {
+export const scoreCandidates = (table: CandidateTable): PaperKeyphrases => {
   const { entryKey, entrySurface, entryWeight, offsets } = table
   // A paper lists each key once, so a key's entries are its document frequency.
   const documentFrequency = new Int32Array(phraseKeys.size)
   for (let e = 0; e < entryKey.length; e++) documentFrequency[entryKey.data[e]]++
-  // Keys numbered 0, 1, … in order of first use among the keyphrases kept.
+  // Keys and phrases numbered 0, 1, … in order of first use among the keyphrases kept.
   const keyNumber = new Int32Array(phraseKeys.size).fill(-1)
+  const phraseNumber = new Int32Array(phraseSurfaces.size).fill(-1)
+  const phrases: Array<string> = []
   let keys = 0
   const n = table.papers
-  return Array.from({ length: n }, (_, p) => {
-    const scored: Array<{ phrase: string; raw: number; key: number }> = []
+  const out = {
+    offsets: new Int32Array(n + 1),
+    phrase: new Growable(new Int32Array(1024)),
+    score: new Growable(new Float64Array(1024)),
+    key: new Growable(new Int32Array(1024))
+  }
+  for (let p = 0; p < n; p++) {
+    const scored: Array<{ surface: number; raw: number; key: number }> = []
     for (let e = offsets.data[p]; e < offsets.data[p + 1]; e++) {
       const key = entryKey.data[e]
       const idf = Math.log((1 + n) / (1 + documentFrequency[key])) + 1
       const words = Math.min(phraseKeys.lengthOf(key), 127)
       const raw = (1 + Math.log(entryWeight.data[e])) * idf * (1 + 0.25 * (words - 1))
-      scored.push({ phrase: surfaceText(entrySurface.data[e]), raw, key })
+      scored.push({ surface: entrySurface.data[e], raw, key })
     }
-    scored.sort((a, b) => b.raw - a.raw || (a.phrase < b.phrase ? -1 : 1))
+    scored.sort((a, b) => b.raw - a.raw || (surfaceText(a.surface) < surfaceText(b.surface) ? -1 : 1))
     const top = scored.slice(0, KEYPHRASES_PER_PAPER)
     const max = top[0]?.raw ?? 1
-    return top.map(({ phrase, raw, key }) => {
+    for (const { surface, raw, key } of top) {
       if (keyNumber[key] < 0) keyNumber[key] = keys++
-      return { phrase, score: Math.round((raw / max) * 10_000) / 10_000, key: keyNumber[key] }
-    })
-  })
+      if (phraseNumber[surface] < 0) {
+        phraseNumber[surface] = phrases.length
+        phrases.push(surfaceText(surface))
+      }
+      out.phrase.push(phraseNumber[surface])
+      out.score.push(Math.round((raw / max) * 10_000) / 10_000)
+      out.key.push(keyNumber[key])
+    }
+    out.offsets[p + 1] = out.phrase.length
+  }
+  const length = out.phrase.length
+  return {
+    offsets: out.offsets,
+    phrase: out.phrase.data.slice(0, length),
+    score: out.score.data.slice(0, length),
+    key: out.key.data.slice(0, length),
+    phrases
+  }
 }

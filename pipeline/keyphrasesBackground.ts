@@ -4,38 +4,30 @@
  */
 import { Worker } from "node:worker_threads"
 import type { Paper } from "./domain.ts"
-import { extractKeyphrases, type Keyphrase } from "./keyphrases.ts"
+import { extractKeyphrases, type PaperKeyphrases } from "./keyphrases.ts"
 
-/** Keyphrases of many papers as flat arrays: what crosses between threads cheaply. */
-export interface PackedKeyphrases {
-  readonly counts: Int32Array
-  /** Every phrase, in paper order, joined by U+0001, one string per 50,000 papers (a string holds at most 2^29 characters). */
-  readonly phrases: ReadonlyArray<string>
-  readonly scores: Float64Array
-  readonly keys: Int32Array
+/**
+ * Keyphrases as they cross between threads: the flat arrays as they are, and the distinct
+ * phrases joined by U+0001, one string per 1,000,000 phrases (a string holds at most 2^29
+ * characters), instead of one cloned string each.
+ */
+export type PackedKeyphrases = Omit<PaperKeyphrases, "phrases"> & { readonly joinedPhrases: ReadonlyArray<string> }
+
+const PACK_PHRASES = 1_000_000
+
+export const packKeyphrases = ({ phrases, ...arrays }: PaperKeyphrases): PackedKeyphrases => {
+  const joinedPhrases: Array<string> = []
+  for (let start = 0; start < phrases.length; start += PACK_PHRASES) joinedPhrases.push(phrases.slice(start, start + PACK_PHRASES).join("\u0001"))
+  return { ...arrays, joinedPhrases }
 }
 
-const PACK_PAPERS = 50_000
-
-export const packKeyphrases = (keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>): PackedKeyphrases => {
-  const all = keyphrases.flat()
-  const phrases: Array<string> = []
-  for (let start = 0; start < keyphrases.length; start += PACK_PAPERS) {
-    phrases.push(keyphrases.slice(start, start + PACK_PAPERS).flatMap((list) => list.map(({ phrase }) => phrase)).join("\u0001"))
-  }
-  return {
-    counts: Int32Array.from(keyphrases, (list) => list.length),
-    phrases,
-    scores: Float64Array.from(all, ({ score }) => score),
-    keys: Int32Array.from(all, ({ key }) => key)
-  }
-}
-
-const unpackKeyphrases = ({ counts, keys, phrases, scores }: PackedKeyphrases): Array<ReadonlyArray<Keyphrase>> => {
-  const words = phrases.flatMap((packed) => (packed.length > 0 ? packed.split("\u0001") : []))
-  let next = 0
-  return Array.from(counts, (count) => Array.from({ length: count }, () => ({ phrase: words[next], score: scores[next], key: keys[next++] })))
-}
+const unpackKeyphrases = ({ joinedPhrases, key, offsets, phrase, score }: PackedKeyphrases): PaperKeyphrases => ({
+  offsets,
+  phrase,
+  score,
+  key,
+  phrases: joinedPhrases.flatMap((joined) => joined.split("\u0001"))
+})
 
 export type KeyphraseMessage =
   | { readonly kind: "papers"; readonly titles: ReadonlyArray<string>; readonly abstracts: ReadonlyArray<string> }
@@ -55,7 +47,7 @@ const CHUNK = 20_000
 export const keyphrasesInBackground = (
   papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
   onProgress?: (done: number) => void
-): Promise<Array<ReadonlyArray<Keyphrase>>> => {
+): Promise<PaperKeyphrases> => {
   if (papers.length < BACKGROUND_MIN_PAPERS) return Promise.resolve(extractKeyphrases(papers, onProgress))
   let worker: Worker
   // Papers done so far, counted by the worker: shown while the caller waits for the rest.
@@ -80,7 +72,7 @@ export const keyphrasesInBackground = (
     ticker.unref()
   }
   return new Promise((resolve) => {
-    const finish = (keyphrases: Array<ReadonlyArray<Keyphrase>>) => {
+    const finish = (keyphrases: PaperKeyphrases) => {
       if (ticker !== undefined) clearInterval(ticker)
       void worker.terminate()
       resolve(keyphrases)

@@ -1,6 +1,6 @@
 /** Everything one run produced: what `store` writes and `report` reads. */
 import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.ts"
-import type { Keyphrase } from "./keyphrases.ts"
+import type { PaperKeyphrases } from "./keyphrases.ts"
 import type { LeafModels } from "./leafModels.ts"
 import type { Projection } from "./project.ts"
 import type { Vectorized } from "./vectorize.ts"
@@ -29,7 +29,7 @@ export interface RunRecord {
   readonly clusterOfPaper: Int32Array
   /** Each paper's place on the report's map (a 2-D projection of its TF-IDF vector). */
   readonly coordinates: Projection
-  readonly keyphrases: ReadonlyArray<ReadonlyArray<Keyphrase>>
+  readonly keyphrases: PaperKeyphrases
   readonly clusters: ReadonlyArray<ClusterSummary>
   readonly clusterTopics: ReadonlyArray<ClusterMapping>
   readonly assignments: ReadonlyArray<Assignment>

@@ -24,9 +24,9 @@ export function* runPaperRows(record: RunRecord) {
 }
 
 export function* keyphraseRows(record: RunRecord) {
+  const { offsets, phrase, phrases, score } = record.keyphrases
   for (let i = 0; i < record.papers.length; i++) {
-    let rank = 1
-    for (const { phrase, score } of record.keyphrases[i]) yield [record.runId, record.papers[i].paperId, rank++, phrase, score]
+    for (let e = offsets[i]; e < offsets[i + 1]; e++) yield [record.runId, record.papers[i].paperId, e - offsets[i] + 1, phrases[phrase[e]], score[e]]
   }
 }
 
