@@ -4,7 +4,7 @@
  */
 import { createRequire } from "node:module"
 import { TEXT_HASH_START, TextInterner, textHashStep } from "./interning.ts"
-import { isStopWord, phraseKey } from "./text.ts"
+import { isStopWord, isWhiteSpace, phraseKey } from "./text.ts"
 
 const require = createRequire(import.meta.url)
 interface TaggedWord { token: string; tag: string }
@@ -138,10 +138,6 @@ export const tagTokens = (sentence: ReadonlyArray<string>): Array<TaggedWord> =>
   return words.map((word, i) => ({ token: word.token, tag: tags[i] }))
 }
 
-/** JavaScript's `\s`. */
-const isSpace = (code: number): boolean =>
-  code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) ||
-  code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
 const isAlphanumeric = (code: number): boolean => (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122)
 const isUpperOrDigit = (code: number): boolean => (code >= 48 && code <= 57) || (code >= 65 && code <= 90)
 const isSentenceEnd = (code: number): boolean => code === 46 || code === 33 || code === 63
@@ -169,9 +165,9 @@ export const scanTaggedWords = (text: string, onWord: (info: WordInfo, tag: stri
   const length = text.length
   for (let start = 0; start < length;) {
     const code = text.charCodeAt(start)
-    if (isSpace(code)) {
+    if (isWhiteSpace(code)) {
       let next = start + 1
-      while (next < length && isSpace(text.charCodeAt(next))) next++
+      while (next < length && isWhiteSpace(text.charCodeAt(next))) next++
       if (start > 0 && isSentenceEnd(text.charCodeAt(start - 1)) && next < length && isUpperOrDigit(text.charCodeAt(next))) endSentence()
       start = next
       continue

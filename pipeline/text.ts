@@ -141,5 +141,34 @@ export const phraseKey = (phrase: string): string => {
   return key
 }
 
-/** Collapse runs of white space and trim: the form every stored text takes. */
-export const collapseWhitespace = (text: string): string => text.replace(/\s+/g, " ").trim()
+/** JavaScript's `\s` (and what `trim` removes), by character code. */
+export const isWhiteSpace = (code: number): boolean =>
+  code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) ||
+  code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+
+/**
+ * Collapse runs of white space and trim: the form every stored text takes, the same as
+ * `text.replace(/\s+/g, " ").trim()`. One pass that keeps the stretches between line breaks
+ * and double spaces as they are, and returns a text with none of them untouched: the regex
+ * replacement was half of parsing a 200,000-paper snapshot.
+ */
+export const collapseWhitespace = (text: string): string => {
+  const length = text.length
+  let parts: Array<string> | undefined
+  // The stretch being kept: from `start`; a single space inside it stays.
+  let start = 0
+  while (start < length && isWhiteSpace(text.charCodeAt(start))) start++
+  for (let i = start; i < length; i++) {
+    const code = text.charCodeAt(i)
+    if (!isWhiteSpace(code)) continue
+    if (code === 32 && i + 1 < length && !isWhiteSpace(text.charCodeAt(i + 1))) continue
+    let end = i + 1
+    while (end < length && isWhiteSpace(text.charCodeAt(end))) end++
+    ;(parts ??= []).push(text.slice(start, i))
+    start = end
+    i = end - 1
+  }
+  if (parts === undefined) return start === 0 ? text : text.slice(start)
+  if (start < length) parts.push(text.slice(start))
+  return parts.join(" ")
+}
