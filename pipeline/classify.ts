@@ -168,11 +168,19 @@ export const classify = async (
   // Three k-means++ starts (scikit-learn's MiniBatchKMeans default n_init) while a start is cheap.
   const restarts = papers.length <= 10_000 ? 3 : 1
   let start = 0
+  let phase = ""
   const clustering = kMeans(vectorized.matrix, {
     k, seed: options.seed, maxIterations: 50, initSample: 20_000, restarts,
-    onIteration: (iteration, moved) => {
-      if (iteration === 1) start++
-      stageProgress("cluster", iteration, 50, "iterations", `start ${start}/${restarts}, ${moved.toLocaleString("en-US")} papers moved`)
+    onIteration: (iteration, moved, onSample) => {
+      // A large dump's start runs on a sample first, then on every paper: one start, two phases.
+      if (onSample) {
+        if (iteration === 1) start++
+        phase = "on a sample, "
+      } else if (iteration === 1) {
+        if (phase === "") start++
+        else phase = "on all papers, "
+      }
+      stageProgress("cluster", iteration, 50, "iterations", `start ${start}/${restarts}, ${phase}${moved.toLocaleString("en-US")} papers moved`)
     }
   })
   observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)

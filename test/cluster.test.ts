@@ -13,6 +13,30 @@ const sample = () => {
 }
 
 describe("cluster", () => {
+  it.effect("on a large dump, reports its iterations on a sample first, then on every paper", () =>
+    Effect.gen(function*() {
+      // 120,000 one-term rows over 6 terms: above the size at which k-means starts on a sample.
+      const rows = 120_000
+      const matrix = {
+        rows,
+        cols: 6,
+        offsets: Int32Array.from({ length: rows + 1 }, (_, r) => r),
+        indices: Int32Array.from({ length: rows }, (_, r) => r % 6),
+        values: new Float32Array(rows).fill(1)
+      }
+      const phases: Array<string> = []
+      const clustering = kMeans(matrix, {
+        k: 6, seed: 1, maxIterations: 10, initSample: 500, restarts: 1, worker: false,
+        onIteration: (iteration, _moved, onSample) => phases.push(`${onSample ? "sample" : "all"} ${iteration}`)
+      })
+      assert.strictEqual(phases[0], "sample 1")
+      const firstOnAll = phases.indexOf("all 1")
+      assert.isAbove(firstOnAll, 0)
+      assert.isTrue(phases.slice(0, firstOnAll).every((phase) => phase.startsWith("sample")))
+      assert.isTrue(phases.slice(firstOnAll).every((phase) => phase.startsWith("all")))
+      assert.strictEqual(clustering.sizes.reduce((a, b) => a + b, 0), rows)
+    }))
+
   it.effect("gives the same clusters for the same seed, ordered by size", () =>
     Effect.gen(function*() {
       const { matrix } = sample()
