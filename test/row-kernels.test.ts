@@ -100,6 +100,19 @@ describe("SIMD row kernels", () => {
       }
     }))
 
+  it.effect("orders terms by how many rows use them, ties by column", () =>
+    Effect.gen(function*() {
+      const random = seededRandom(4)
+      for (let trial = 0; trial < 20; trial++) {
+        const cols = 1 + Math.floor(random() * 300)
+        const indices = Int32Array.from({ length: Math.floor(random() * 3_000) }, () => Math.floor(cols * random() ** 3))
+        const counts = new Int32Array(cols)
+        for (const column of indices) counts[column]++
+        const sorted = Array.from({ length: cols }, (_, t) => t).sort((a, b) => counts[b] - counts[a] || a - b)
+        assert.deepStrictEqual(Array.from(termsByFrequency({ cols, indices })), sorted)
+      }
+    }))
+
   it.effect("scores sparse centroids as their dense weights", () =>
     Effect.gen(function*() {
       const matrix = randomRows(500, 300, 30, 5)

@@ -48,8 +48,14 @@ export const termsByFrequency = (matrix: Pick<SparseRows, "cols" | "indices">): 
   let order = frequencyOrder.get(matrix.indices)
   if (order === undefined) {
     const counts = new Int32Array(matrix.cols)
-    for (let p = 0; p < matrix.indices.length; p++) counts[matrix.indices[p]]++
-    order = Int32Array.from({ length: matrix.cols }, (_, t) => t).sort((a, b) => counts[b] - counts[a] || a - b)
+    let most = 0
+    for (let p = 0; p < matrix.indices.length; p++) most = Math.max(most, ++counts[matrix.indices[p]])
+    // A counting sort on (most - count): linear, and stable, so ties keep the lower column first.
+    const starts = new Int32Array(most + 2)
+    for (let t = 0; t < matrix.cols; t++) starts[most - counts[t] + 1]++
+    for (let b = 0; b <= most; b++) starts[b + 1] += starts[b]
+    order = new Int32Array(matrix.cols)
+    for (let t = 0; t < matrix.cols; t++) order[starts[most - counts[t]]++] = t
     frequencyOrder.set(matrix.indices, order)
   }
   return order
