@@ -182,12 +182,68 @@ export class CandidateTable {
   }
 }
 
-/** A key's count in one paper; `uses` counts its first surface until a second one appears, then `surfaces` counts them all. */
-interface PaperCount {
-  count: number
-  readonly surface: number
-  uses: number
-  surfaces: Map<number, number> | undefined
+/**
+ * One paper's candidates by key, in order of first appearance, without an object per key:
+ * slot i holds a key, its weighted count, its first surface and how often that surface was
+ * used, until a second surface appears; from then on `surfaces[i]` counts them all. Keys find
+ * their slot through `slotOf`, valid while `stampOf` holds this paper's stamp.
+ */
+class PaperCounts {
+  private slotOf = new Int32Array(1 << 16)
+  private stampOf = new Int32Array(1 << 16)
+  /** Stamps start at 1: a key never seen has stamp 0. */
+  private stamp = 1
+  size = 0
+  readonly key = new Growable(new Int32Array(256))
+  readonly count = new Growable(new Float64Array(256))
+  readonly surface = new Growable(new Int32Array(256))
+  readonly uses = new Growable(new Int32Array(256))
+  readonly surfaces: Array<Map<number, number> | undefined> = []
+
+  add(key: number, surface: number, weight: number) {
+    if (key >= this.slotOf.length) this.grow(key)
+    if (this.stampOf[key] === this.stamp) {
+      const slot = this.slotOf[key]
+      this.count.data[slot] += weight
+      const surfaces = this.surfaces[slot]
+      if (surfaces === undefined) {
+        if (surface === this.surface.data[slot]) {
+          this.uses.data[slot]++
+          return
+        }
+        this.surfaces[slot] = new Map([[this.surface.data[slot], this.uses.data[slot]], [surface, 1]])
+        return
+      }
+      surfaces.set(surface, (surfaces.get(surface) ?? 0) + 1)
+      return
+    }
+    const slot = this.size++
+    this.stampOf[key] = this.stamp
+    this.slotOf[key] = slot
+    this.key.push(key)
+    this.count.push(weight)
+    this.surface.push(surface)
+    this.uses.push(1)
+    this.surfaces[slot] = undefined
+  }
+
+  /** Forget this paper's keys (a new stamp) for the next paper. */
+  clear() {
+    this.size = 0
+    this.stamp++
+    for (const column of [this.key, this.count, this.surface, this.uses]) column.length = 0
+  }
+
+  private grow(key: number) {
+    let length = this.slotOf.length * 2
+    while (length <= key) length *= 2
+    const slotOf = new Int32Array(length)
+    const stampOf = new Int32Array(length)
+    slotOf.set(this.slotOf)
+    stampOf.set(this.stampOf)
+    this.slotOf = slotOf
+    this.stampOf = stampOf
+  }
 }
 
 /**
@@ -200,24 +256,9 @@ export const collectCandidates = (
   table: CandidateTable,
   onProgress?: (done: number) => void
 ): void => {
-  const counts = new Map<number, PaperCount>()
+  const counts = new PaperCounts()
   let weight = 0
-  const add = (key: number, surface: number) => {
-    const entry = counts.get(key)
-    if (entry === undefined) {
-      counts.set(key, { count: weight, surface, uses: 1, surfaces: undefined })
-      return
-    }
-    entry.count += weight
-    if (entry.surfaces === undefined) {
-      if (surface === entry.surface) {
-        entry.uses++
-        return
-      }
-      entry.surfaces = new Map([[entry.surface, entry.uses]])
-    }
-    entry.surfaces.set(surface, (entry.surfaces.get(surface) ?? 0) + 1)
-  }
+  const add = (key: number, surface: number) => counts.add(key, surface, weight)
   papers.forEach((paper, index) => {
     if (onProgress !== undefined && (index & 1023) === 1023) onProgress(index + 1)
     // A title's phrases count twice.
@@ -225,7 +266,10 @@ export const collectCandidates = (
     forEachCandidate(paper.title, add)
     weight = 1
     forEachCandidate(paper.abstract, add)
-    for (const [key, entry] of counts) table.add(key, entry.count, entry.surfaces === undefined ? entry.surface : mostUsed(entry.surfaces))
+    for (let slot = 0; slot < counts.size; slot++) {
+      const surfaces = counts.surfaces[slot]
+      table.add(counts.key.data[slot], counts.count.data[slot], surfaces === undefined ? counts.surface.data[slot] : mostUsed(surfaces))
+    }
     table.endPaper()
     counts.clear()
   })
