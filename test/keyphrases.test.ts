@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { candidatePhrases, extractKeyphrases, keyphrasesOf } from "../pipeline/keyphrases.ts"
+import { candidatePhrases } from "../pipeline/keyphraseCandidates.ts"
+import { extractKeyphrases, keyphrasesOf } from "../pipeline/keyphrases.ts"
 import { paperNamed, samplePapers } from "./fixtures-helpers.ts"
 
 describe("keyphrases", () => {

@@ -6,7 +6,8 @@
  * object per phrase).
  */
 import { parentPort, workerData } from "node:worker_threads"
-import { CandidateTable, collectCandidates, scoreCandidates } from "../keyphrases.ts"
+import { CandidateTable, collectCandidates } from "../keyphraseCandidates.ts"
+import { scoreCandidates } from "../keyphrases.ts"
 import { type KeyphraseMessage, packKeyphrases } from "../keyphrasesBackground.ts"
 
 const candidates = new CandidateTable()
