@@ -70,8 +70,10 @@ interface RunSettings {
 const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: ParsedInputs, taxonomy: Taxonomy, settings: RunSettings, progress: Progress) {
   const store = yield* Store
   // Papers the database already holds keep their stored id (ARCHITECTURE "Paper identity");
-  // two inputs that turn out to be one stored paper are merged again.
-  const papers = dedupePapers(yield* store.resolveIdentities(dedupePapers(input.papers).papers)).papers
+  // two inputs that turn out to be one stored paper are merged again (only needed when an id changed).
+  const distinct = dedupePapers(input.papers).papers
+  const resolved = yield* store.resolveIdentities(distinct)
+  const papers = resolved.some((paper, i) => paper !== distinct[i]) ? dedupePapers(resolved).papers : resolved
   progress.stage("dedupe", `${papers.length} distinct papers (${input.papers.length - papers.length} duplicates merged)`, input.papers.length)
   const classified = yield* Effect.promise(() =>
     classify(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length))
