@@ -39,6 +39,15 @@ class Slots {
   }
 }
 
+/**
+ * `text.slice(start, end)` as a string of its own. V8 makes a slice of 13 characters or more
+ * a view that keeps all of `text` alive, and an interned word lives as long as its table: a
+ * million abstracts stayed in memory for their long words. A concatenation is flattened into a
+ * new string when sliced, so the result holds only its own characters.
+ */
+const ownCopy = (text: string, start: number, end: number): string =>
+  end - start < 13 ? text.slice(start, end) : ` ${text.slice(start, end)}`.slice(1)
+
 /** Distinct substrings of texts, each with an id (0, 1, …) in order of first sight. */
 export class TextInterner {
   readonly values: Array<string> = []
@@ -68,7 +77,7 @@ export class TextInterner {
       const value = this.values[id]
       if (value.length === length && text.startsWith(value, start)) return id
     }
-    return this.add(text.slice(start, end), hash)
+    return this.add(ownCopy(text, start, end), hash)
   }
 
   /** Id of a whole string. */
