@@ -98,12 +98,31 @@ class RawEntries {
     this.length++
   }
 
-  id(position: number): number {
-    return this.ids[Math.floor(position / CHUNK)]![position % CHUNK]
-  }
-
-  count(position: number): number {
-    return this.counts[Math.floor(position / CHUNK)]![position % CHUNK]
+  /**
+   * Visit the entries in order, chunk by chunk, each chunk let go once visited. `endOfRow`
+   * says after which entry a row ends (`rowEnds` ascending, one per row).
+   */
+  drain(rowEnds: Float64Array, visit: (id: number, count: number) => void, endOfRow: () => void) {
+    let row = 1
+    while (row < rowEnds.length && rowEnds[row] === 0) {
+      endOfRow()
+      row++
+    }
+    for (let chunk = 0; chunk * CHUNK < this.length; chunk++) {
+      const ids = this.ids[chunk]!
+      const counts = this.counts[chunk]!
+      const first = chunk * CHUNK
+      const size = Math.min(CHUNK, this.length - first)
+      for (let i = 0; i < size; i++) {
+        visit(ids[i], counts[i])
+        while (row < rowEnds.length && rowEnds[row] === first + i + 1) {
+          endOfRow()
+          row++
+        }
+      }
+      this.ids[chunk] = undefined
+      this.counts[chunk] = undefined
+    }
   }
 
   forEachId(visit: (id: number) => void) {
@@ -114,13 +133,6 @@ class RawEntries {
     }
   }
 
-  /** Let go of every chunk wholly before `position`. */
-  release(position: number) {
-    for (let chunk = Math.floor(position / CHUNK) - 1; chunk >= 0 && this.ids[chunk] !== undefined; chunk--) {
-      this.ids[chunk] = undefined
-      this.counts[chunk] = undefined
-    }
-  }
 }
 
 export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOptions, onProgress?: (done: number) => void): Vectorized => {
@@ -209,22 +221,21 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
   const values = new Float32Array(new SharedArrayBuffer(entries * 4))
   const weights = new Float64Array(cols)
   let written = 0
-  for (let r = 0; r < n; r++) {
-    const start = written
-    for (let p = rawOffsets[r], end = rawOffsets[r + 1]; p < end; p++) {
-      const column = columnOfId[raw.id(p)]
-      if (column < 0) continue
-      weights[column] = (1 + Math.log(raw.count(p))) * idf[column]
-      indices[written++] = column
-    }
-    raw.release(rawOffsets[r + 1])
+  let row = 0
+  raw.drain(rawOffsets, (id, count) => {
+    const column = columnOfId[id]
+    if (column < 0) return
+    weights[column] = (1 + Math.log(count)) * idf[column]
+    indices[written++] = column
+  }, () => {
+    const start = offsets[row]
     indices.subarray(start, written).sort()
     let norm = 0
     for (let p = start; p < written; p++) norm += weights[indices[p]] * weights[indices[p]]
     norm = Math.sqrt(norm) || 1
     for (let p = start; p < written; p++) values[p] = weights[indices[p]] / norm
-    offsets[r + 1] = written
-  }
+    offsets[++row] = written
+  })
   const columnOf = new Map(vocabulary.map((term, column) => [term, column]))
   return {
     model: { vocabulary, surfaces, columnOf, idf, documentFrequency, documents: n },

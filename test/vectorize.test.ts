@@ -25,6 +25,17 @@ describe("vectorize", () => {
       }
     }))
 
+  it.effect("gives a paper without terms an empty row in its place, also first and last", () =>
+    Effect.gen(function*() {
+      const paper = samplePapers()[0]
+      const titles = ["", "graph neural networks", "", "", "graph neural networks for molecules", "!!!", "neural networks", ""]
+      const papers = titles.map((title, i) => ({ ...paper, paperId: `p${i}`, title, abstract: "" }))
+      const { matrix, model } = fitTransform(papers, { ...DEFAULT_VECTORIZE, minDf: 1, maxDf: 1, keepTerms: new Set() })
+      const terms = (r: number) => Array.from(rowOf(matrix, r).indices, (column) => model.vocabulary[column])
+      assert.deepStrictEqual(titles.map((_, r) => terms(r).length), [0, 5, 0, 0, 6, 0, 3, 0])
+      assert.deepStrictEqual(terms(6), ["network", "neural", "neural network"])
+    }))
+
   it.effect("keeps a taxonomy term that only one paper uses, and weights the title up", () =>
     Effect.gen(function*() {
       const papers = samplePapers()
