@@ -25,6 +25,14 @@ export const softmaxRows = (scores: Float32Array, K: number, scale: number, logP
   return out
 }
 
+/** Columns `columns` of a rows × K array (scores by row, or weights by term), as a rows × columns.length array. */
+export const pickColumns = (values: Float32Array, K: number, columns: Int32Array): Float32Array => {
+  const rows = values.length / K
+  const out = new Float32Array(rows * columns.length)
+  for (let r = 0; r < rows; r++) for (let j = 0; j < columns.length; j++) out[r * columns.length + j] = values[r * K + columns[j]]
+  return out
+}
+
 export const argmaxRow = (values: ArrayLike<number>, offset: number, K: number): number => {
   let best = 0
   for (let k = 1; k < K; k++) if (values[offset + k] > values[offset + best]) best = k

@@ -5,6 +5,7 @@
  * learned again.
  */
 import { createHash } from "node:crypto"
+import { pickColumns } from "./dataless.ts"
 import type { TaxonomyNode } from "./domain.ts"
 
 export interface LeafModels {
@@ -22,12 +23,7 @@ export const leafFingerprint = (node: TaxonomyNode): string =>
   createHash("sha256").update(JSON.stringify([node.label, node.keywords, node.description, node.examples])).digest("hex").slice(0, 16)
 
 /** Leaf `leaf`'s word log probabilities over the vocabulary: one column of the term-major array. */
-export const leafColumn = (models: LeafModels, leaf: number): Float32Array => {
-  const L = models.nodeIds.length
-  const column = new Float32Array(models.logWords.length / L)
-  for (let t = 0; t < column.length; t++) column[t] = models.logWords[t * L + leaf]
-  return column
-}
+export const leafColumn = (models: LeafModels, leaf: number): Float32Array => pickColumns(models.logWords, models.nodeIds.length, Int32Array.of(leaf))
 
 /** Leaf models from one column per leaf (the stored form). */
 export const fromColumns = (

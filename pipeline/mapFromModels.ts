@@ -13,7 +13,7 @@
  * the leaves are kept, learning them all again is the better start: `reusableLeaves` says so.
  */
 import type { TaxonomyNode } from "./domain.ts"
-import { corpusDistribution, shrunkLogWords, softmaxRows } from "./dataless.ts"
+import { corpusDistribution, pickColumns, shrunkLogWords, softmaxRows } from "./dataless.ts"
 import { leafFingerprint, type LeafModels } from "./leafModels.ts"
 import {
   bestSeedSimilarity,
@@ -52,14 +52,6 @@ export const mapFromModels = (input: MappingInput, stored: LeafModels, from: Int
   }
 }
 
-/** Columns `columns` of a rows × K array, as a rows × columns.length array. */
-const pickColumns = (values: Float32Array, K: number, columns: Int32Array): Float32Array => {
-  const rows = values.length / K
-  const out = new Float32Array(rows * columns.length)
-  for (let r = 0; r < rows; r++) for (let j = 0; j < columns.length; j++) out[r * columns.length + j] = values[r * K + columns[j]]
-  return out
-}
-
 /** Two row-major score arrays side by side: `a`'s columns go to `aColumns`, `b`'s to `bColumns` of a rows × K array. */
 const interleave = (a: Float32Array, aColumns: Int32Array, b: Float32Array, bColumns: Int32Array, K: number): Float32Array => {
   const rows = aColumns.length > 0 ? a.length / aColumns.length : b.length / bColumns.length
@@ -76,7 +68,6 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
   const leaves = leavesOf(taxonomy)
   const L = leaves.length
   const S = stored.nodeIds.length
-  const cols = matrix.cols
   const kept = Int32Array.from(from.keys()).filter((l) => from[l] >= 0)
   const fresh = Int32Array.from(from.keys()).filter((l) => from[l] < 0)
   const seeds = leafSeeds(model, taxonomy, leaves)
@@ -85,15 +76,9 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
 
   // Every stored leaf kept, in its stored order: the stored arrays serve as they are.
   const asStored = L === S && from.every((source, l) => source === l)
-  const gather = (columns: Int32Array) => {
-    const K = columns.length
-    const out = new Float32Array(cols * K)
-    for (let t = 0; t < cols; t++) for (let j = 0; j < K; j++) out[t * K + j] = stored.logWords[t * S + from[columns[j]]]
-    return out
-  }
-  const keptWords = asStored ? stored.logWords : gather(kept)
-  const logWords = asStored ? stored.logWords : new Float32Array(cols * L)
-  if (!asStored) for (let t = 0; t < cols; t++) kept.forEach((l, j) => (logWords[t * L + l] = keptWords[t * kept.length + j]))
+  const keptWords = asStored ? stored.logWords : pickColumns(stored.logWords, S, Int32Array.from(kept, (l) => from[l]))
+  // With no new leaf, `kept` is every leaf in order: its words are every leaf's.
+  let logWords = keptWords
   const logPrior = new Float64Array(L)
   for (const l of kept) logPrior[l] = stored.logPrior[from[l]]
   const factors = lengthFactors(matrix, options.lengthNorm)
@@ -108,7 +93,7 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
     const whole = trainingRows.length === matrix.rows
     const training = whole ? matrix : subsetRows(matrix, trainingRows)
     const keptTraining = whole ? keptScores : gatherRows(keptScores, kept.length, trainingRows)
-    const learn = freshLearner(training, leaves, fresh, seeds, logWords, options, scoring)
+    const learn = freshLearner(training, leaves, fresh, kept, keptWords, seeds, options, scoring)
     // First, word models from the posteriors of the leaves' own texts, as the full map starts.
     const seedPosterior = softmaxRows(whole ? seedSimilarity : gatherRows(seedSimilarity, L, trainingRows), L, 1 / options.temperature)
     let freshWords = learn(pickColumns(seedPosterior, L, fresh))
@@ -122,7 +107,7 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
     }
     // Then word models again from the full posteriors, and every paper scored on them.
     freshWords = learn(pickColumns(softmaxRows(trainingScores, L, options.evidenceScale, logPrior), L, fresh))
-    for (let t = 0; t < cols; t++) fresh.forEach((l, j) => (logWords[t * L + l] = freshWords[t * fresh.length + j]))
+    logWords = interleave(keptWords, kept, freshWords, fresh, L)
     scores = interleave(keptScores, kept, logLikelihoods(matrix, freshWords, fresh.length, factors), fresh, L)
   }
   const posterior = softmaxRows(scores, L, options.evidenceScale, logPrior)
@@ -167,21 +152,22 @@ const freshLearner = (
   training: SparseRows,
   leaves: ReadonlyArray<TaxonomyNode>,
   fresh: Int32Array,
+  kept: Int32Array,
+  keptWords: Float32Array,
   seeds: Float32Array,
-  logWords: Float32Array,
   options: MapOptions,
   scoring: Scoring
 ) => {
   const L = leaves.length
   const F = fresh.length
+  const K = kept.length
   const cols = training.cols
   const background = corpusDistribution(training)
-  const freshSeeds = new Float32Array(cols * F)
-  for (let t = 0; t < cols; t++) fresh.forEach((l, j) => (freshSeeds[t * F + j] = seeds[t * L + l]))
-  // Each new leaf's parent, among the new leaves' distinct parents; the parent's kept leaves; all its leaves.
+  const freshSeeds = pickColumns(seeds, L, fresh)
+  // Each new leaf's parent, among the new leaves' distinct parents; the parent's kept leaves (as
+  // columns of `keptWords`, in leaf order); all its leaves.
   const { parentIds, parentOf } = parentIndex(Array.from(fresh, (l) => leaves[l]))
-  const isFresh = new Set(fresh)
-  const siblings = parentIds.map((id) => leaves.flatMap((leaf, l) => (leaf.parentId === id && !isFresh.has(l) ? [l] : [])))
+  const siblings = parentIds.map((id) => Array.from(kept.keys()).filter((j) => leaves[kept[j]].parentId === id))
   const siblingCount = parentIds.map((id) => leaves.filter((leaf) => leaf.parentId === id).length)
   const parents = Math.max(1, parentIds.length)
   return (posterior: Float32Array): Float32Array => {
@@ -191,8 +177,8 @@ const freshLearner = (
     for (let i = 0; i < counts.length; i++) classTotal[i % F] += counts[i]
     const parentDistribution = new Float64Array(cols * parents)
     for (let t = 0; t < cols; t++) {
-      siblings.forEach((kept, p) => {
-        for (const l of kept) parentDistribution[t * parents + p] += Math.exp(logWords[t * L + l])
+      siblings.forEach((columns, p) => {
+        for (const j of columns) parentDistribution[t * parents + p] += Math.exp(keptWords[t * K + j])
       })
       for (let j = 0; j < F; j++) if (parentOf[j] >= 0) parentDistribution[t * parents + parentOf[j]] += counts[t * F + j] / (classTotal[j] || 1)
     }
