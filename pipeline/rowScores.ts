@@ -4,7 +4,7 @@
  * (kernels/rowKernels.ts). scoring.ts splits a pass between two threads; `IN_LINE` runs it
  * whole on this thread. Either way each number is added up in the same order.
  */
-import { type KernelRows, packVectors, packWeights, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
+import { type KernelRows, type PackedWeights, packVectors, packWeights, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
 import type { SparseRows, SparseVector } from "./vectorize.ts"
 
 /** The parts of a sparse matrix the scoring kernels read (shared memory, when a worker reads them too). */
@@ -24,17 +24,16 @@ export interface Scoring {
 }
 
 /** Every pass on this thread, each on a kernel memory of its own that is freed after it. */
+/** Every row scored against packed weights on this thread, rows × K. */
+const scoreInLine = (matrix: SparseRows, weights: PackedWeights, bias?: ArrayLike<number>): Float32Array => {
+  const out = new Float32Array(matrix.rows * weights.K)
+  new RowKernels().score(matrix, weights, 0, matrix.rows, out, bias)
+  return out
+}
+
 export const IN_LINE: Scoring = {
-  rows: (matrix, weights, K, bias) => {
-    const out = new Float32Array(matrix.rows * K)
-    new RowKernels().score(matrix, packWeights(weights, K, termsByFrequency(matrix)), 0, matrix.rows, out, bias)
-    return out
-  },
-  vectors: (matrix, vectors) => {
-    const out = new Float32Array(matrix.rows * vectors.length)
-    new RowKernels().score(matrix, packVectors(vectors, termsByFrequency(matrix)), 0, matrix.rows, out)
-    return out
-  },
+  rows: (matrix, weights, K, bias) => scoreInLine(matrix, packWeights(weights, K, termsByFrequency(matrix)), bias),
+  vectors: (matrix, vectors) => scoreInLine(matrix, packVectors(vectors, termsByFrequency(matrix))),
   counts: (matrix, posterior, K) => {
     const counts = new Float64Array(matrix.cols * K)
     new RowKernels().count(matrix, posterior, K, 0, K, termsByFrequency(matrix), counts)

@@ -137,9 +137,12 @@ export const loadStoredRun = async (connection: DuckDBConnection, runId: string)
   }
 }
 
+/** A blob value's bytes, as DuckDB hands them over (a view, not necessarily 4-byte aligned). */
+const blobView = (value: unknown): Uint8Array => (value as { readonly bytes: Uint8Array }).bytes
+
 /** Copy a blob's bytes into a fresh (aligned) buffer. */
 const blobBytes = (value: unknown): ArrayBuffer => {
-  const bytes = (value as { readonly bytes: Uint8Array }).bytes
+  const bytes = blobView(value)
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 }
 
@@ -153,18 +156,17 @@ const loadVectors = async (connection: DuckDBConnection, runId: string, vectorsR
       where v.run_id = ${vectorsRun} order by v.position`)).getColumns()
     : []
   if ((blobs[0]?.length ?? 0) > 0) {
-    const bytesOf = (value: unknown) => (value as { readonly bytes: Uint8Array }).bytes
     const rows = blobs[0].length
     const offsets = new Int32Array(rows + 1)
-    for (let r = 0; r < rows; r++) offsets[r + 1] = offsets[r] + bytesOf(blobs[2][r]).byteLength / 4
+    for (let r = 0; r < rows; r++) offsets[r + 1] = offsets[r] + blobView(blobs[2][r]).byteLength / 4
     const indices = new Int32Array(offsets[rows])
     const values = new Float32Array(offsets[rows])
     // Each blob's bytes straight into place in the matrix (one copy; a blob's bytes need not be 4-byte aligned).
     const indexBytes = new Uint8Array(indices.buffer)
     const valueBytes = new Uint8Array(values.buffer)
     for (let r = 0; r < rows; r++) {
-      indexBytes.set(bytesOf(blobs[2][r]), offsets[r] * 4)
-      valueBytes.set(bytesOf(blobs[3][r]), offsets[r] * 4)
+      indexBytes.set(blobView(blobs[2][r]), offsets[r] * 4)
+      valueBytes.set(blobView(blobs[3][r]), offsets[r] * 4)
     }
     const matrix: SparseRows = { rows, cols, offsets, indices, values }
     return { paperIds: blobs[0].map(String), clusterOfPaper: Int32Array.from(blobs[1], Number), matrix }

@@ -104,10 +104,14 @@ class RawEntries {
    */
   drain(rowEnds: Float64Array, visit: (id: number, count: number) => void, endOfRow: () => void) {
     let row = 1
-    while (row < rowEnds.length && rowEnds[row] === 0) {
-      endOfRow()
-      row++
+    // Every row that ends after `position` entries (rows without entries end where the previous did).
+    const endRowsAt = (position: number) => {
+      while (row < rowEnds.length && rowEnds[row] === position) {
+        endOfRow()
+        row++
+      }
     }
+    endRowsAt(0)
     for (let chunk = 0; chunk * CHUNK < this.length; chunk++) {
       const ids = this.ids[chunk]!
       const counts = this.counts[chunk]!
@@ -115,10 +119,7 @@ class RawEntries {
       const size = Math.min(CHUNK, this.length - first)
       for (let i = 0; i < size; i++) {
         visit(ids[i], counts[i])
-        while (row < rowEnds.length && rowEnds[row] === first + i + 1) {
-          endOfRow()
-          row++
-        }
+        endRowsAt(first + i + 1)
       }
       this.ids[chunk] = undefined
       this.counts[chunk] = undefined
@@ -132,7 +133,6 @@ class RawEntries {
       for (let i = 0; i < size; i++) visit(ids[i])
     }
   }
-
 }
 
 export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOptions, onProgress?: (done: number) => void): Vectorized => {
