@@ -6,18 +6,14 @@
  */
 import { existsSync, mkdirSync } from "node:fs"
 import { dirname } from "node:path"
-import {
-  DuckDBConnection,
-  DuckDBDataChunkWriter,
-  DuckDBInstance,
-  JSToDuckDBValueConverter
-} from "@duckdb/node-api"
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
 import { Context, Effect, Layer } from "effect"
 import type { RemapRecord, RunRecord } from "./runRecord.ts"
 import { quoteLiteral } from "./sql.ts"
 import { DatabaseError, type Paper } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
-import { appendTopics, clusterRows, keyphraseRows, paperRows, runPaperRows, runRow } from "./storeRows.ts"
+import { appendRows, insertKeyphrases, insertRunPapers, stageStrings } from "./storeColumns.ts"
+import { appendTopics, clusterRows, paperRows, runRow } from "./storeRows.ts"
 import { migrateKeyphrases, SCHEMA_STATEMENTS, tableExists } from "./storeSchema.ts"
 import { appendVectors, loadStoredRun, type StoredRun, VECTOR_SCHEMA } from "./storeVectors.ts"
 
@@ -91,14 +87,6 @@ const duckdb = <A>(file: string, what: string, work: (signal: AbortSignal) => Pr
     })
   })
 
-const appendRows = async (connection: DuckDBConnection, table: string, rows: Iterable<ReadonlyArray<unknown>>) => {
-  const appender = await connection.createAppender(table)
-  const writer = DuckDBDataChunkWriter.forAppender(appender, { converter: JSToDuckDBValueConverter })
-  for (const row of rows) writer.appendRow(row as Array<never>)
-  writer.flush()
-  appender.closeSync()
-}
-
 /** Incoming paper id → the id the database stores that paper under (same id, same arXiv id, or same title). */
 const lookUpKnown = async (connection: DuckDBConnection, papers: ReadonlyArray<Paper>): Promise<Map<string, string>> => {
   if (!(await tableExists(connection, "papers"))) return new Map()
@@ -163,9 +151,12 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   await append("runs", [runRow(record, record.kind, record.papers.length)])
   await append("papers", paperRows(record, newPapers))
   await fillInMetadata(connection, record.papers.filter((paper) => !newPapers.has(paper.paperId)))
-  // Rows from generators: a million papers' 10 million keyphrase rows as one array did not fit the heap.
-  await append("run_papers", runPaperRows(record))
-  await append("paper_keyphrases", keyphraseRows(record))
+  // Each paper's id once, by position: the longest tables join it in inside the database.
+  signal.throwIfAborted()
+  await stageStrings(connection, "staged_paper_ids", record.papers.map((paper) => paper.paperId))
+  await insertRunPapers(connection, runId, "staged_paper_ids", { clusterOfPaper: record.clusterOfPaper, ...record.coordinates })
+  signal.throwIfAborted()
+  await insertKeyphrases(connection, runId, "staged_paper_ids", record.keyphrases)
   await append("clusters", clusterRows(runId, record.clusters))
   await appendTopics(append, record, record.papers.map((paper) => paper.paperId))
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
@@ -173,6 +164,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
     signal.throwIfAborted()
     await appendVectors(connection, appendRows, runId, record.papers, record.vectors)
   }
+  await connection.run("drop table staged_paper_ids")
   return newPapers.size
 }
 

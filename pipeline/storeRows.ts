@@ -17,19 +17,6 @@ export function* paperRows(record: RunRecord, newPapers: ReadonlySet<string>) {
   }
 }
 
-export function* runPaperRows(record: RunRecord) {
-  for (let i = 0; i < record.papers.length; i++) {
-    yield [record.runId, record.papers[i].paperId, record.clusterOfPaper[i], record.coordinates.x[i], record.coordinates.y[i]]
-  }
-}
-
-export function* keyphraseRows(record: RunRecord) {
-  const { offsets, phrase, phrases, score } = record.keyphrases
-  for (let i = 0; i < record.papers.length; i++) {
-    for (let e = offsets[i]; e < offsets[i + 1]; e++) yield [record.runId, record.papers[i].paperId, e - offsets[i] + 1, phrases[phrase[e]], score[e]]
-  }
-}
-
 export function* topicRows(runId: string, paperIds: ReadonlyArray<string>, assignments: ReadonlyArray<Assignment>) {
   for (const assignment of assignments) {
     const paperId = paperIds[assignment.paperIndex]
