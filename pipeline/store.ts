@@ -134,7 +134,9 @@ const insertRemap = async (connection: DuckDBConnection, record: RemapRecord, si
   await append("runs", [runRow(record, "remap", record.paperIds.length)])
   await connection.run(`insert into run_papers select ${runId}, paper_id, cluster_id, x, y from run_papers where run_id = ${source}`)
   await connection.run(`insert into clusters select ${runId}, cluster_id, size, label, top_terms from clusters where run_id = ${source}`)
-  await appendTopics(append, record, record.paperIds)
+  await stageStrings(connection, "staged_paper_ids", record.paperIds)
+  await appendTopics(connection, append, record, "staged_paper_ids")
+  await connection.run("drop table staged_paper_ids")
   return 0
 }
 
@@ -158,11 +160,11 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   signal.throwIfAborted()
   await insertKeyphrases(connection, runId, "staged_paper_ids", record.keyphrases)
   await append("clusters", clusterRows(runId, record.clusters))
-  await appendTopics(append, record, record.papers.map((paper) => paper.paperId))
+  await appendTopics(connection, append, record, "staged_paper_ids")
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
   if (record.vectors !== null) {
     signal.throwIfAborted()
-    await appendVectors(connection, appendRows, runId, record.papers, record.vectors)
+    await appendVectors(connection, runId, "staged_paper_ids", record.vectors)
   }
   await connection.run("drop table staged_paper_ids")
   return newPapers.size

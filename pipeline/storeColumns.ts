@@ -6,7 +6,8 @@
  * phrase many papers share) are staged once, numbered, and joined in by DuckDB: 9 s for the same
  * rows, measured on their own.
  */
-import { DOUBLE, DuckDBDataChunk, type DuckDBConnection, DuckDBDataChunkWriter, type DuckDBType, FLOAT, INTEGER, JSToDuckDBValueConverter } from "@duckdb/node-api"
+import { DOUBLE, DuckDBDataChunk, type DuckDBConnection, DuckDBDataChunkWriter, type DuckDBType, FLOAT, INTEGER, JSToDuckDBValueConverter, VARCHAR } from "@duckdb/node-api"
+import type { PaperAssignment } from "./domain.ts"
 import { quoteLiteral } from "./sql.ts"
 
 /** Rows through the generic appender path: each value converted by its JavaScript type. */
@@ -18,27 +19,33 @@ export const appendRows = async (connection: DuckDBConnection, table: string, ro
   appender.closeSync()
 }
 
-export type NumericColumn = Int32Array | Float32Array | Float64Array
+/** A column's values: numbers by typed array (INTEGER, FLOAT, DOUBLE) or strings (VARCHAR). */
+export type ColumnValues = Int32Array | Float32Array | Float64Array | ReadonlyArray<string>
 
 /** DuckDB's vector size: the rows of one chunk. */
 const CHUNK_ROWS = 2_048
 
-const columnType = (column: NumericColumn): DuckDBType => (column instanceof Int32Array ? INTEGER : column instanceof Float32Array ? FLOAT : DOUBLE)
+const columnType = (column: ColumnValues): DuckDBType =>
+  column instanceof Int32Array ? INTEGER : column instanceof Float32Array ? FLOAT : column instanceof Float64Array ? DOUBLE : VARCHAR
 
-/** Append equally long numeric columns to `table`, whose columns have these types in this order. */
-export const appendNumericColumns = async (connection: DuckDBConnection, table: string, columns: ReadonlyArray<NumericColumn>) => {
+/**
+ * Append `rows` rows to `table`, a chunk of at most 2,048 at a time: `fill` sets the chunk's
+ * vectors (columns of `types`, in the table's order) for rows `from` … `from + count - 1`.
+ */
+export const appendChunks = async (
+  connection: DuckDBConnection,
+  table: string,
+  types: ReadonlyArray<DuckDBType>,
+  rows: number,
+  fill: (chunk: DuckDBDataChunk, from: number, count: number) => void
+) => {
   const appender = await connection.createAppender(table)
   try {
-    const chunk = DuckDBDataChunk.create(columns.map(columnType))
-    const rows = columns[0]?.length ?? 0
+    const chunk = DuckDBDataChunk.create(types)
     for (let from = 0; from < rows; from += CHUNK_ROWS) {
       const count = Math.min(CHUNK_ROWS, rows - from)
       chunk.rowCount = count
-      columns.forEach((column, c) => {
-        const vector = chunk.getColumnVector(c)
-        for (let i = 0; i < count; i++) vector.setItem(i, column[from + i])
-        vector.flush()
-      })
+      fill(chunk, from, count)
       appender.appendDataChunk(chunk)
       chunk.reset()
     }
@@ -46,6 +53,16 @@ export const appendNumericColumns = async (connection: DuckDBConnection, table: 
     appender.closeSync()
   }
 }
+
+/** Append equally long columns to `table`, whose columns have these types in this order. */
+export const appendColumns = (connection: DuckDBConnection, table: string, columns: ReadonlyArray<ColumnValues>) =>
+  appendChunks(connection, table, columns.map(columnType), columns[0]?.length ?? 0, (chunk, from, count) => {
+    columns.forEach((column, c) => {
+      const vector = chunk.getColumnVector(c)
+      for (let i = 0; i < count; i++) vector.setItem(i, column[from + i])
+      vector.flush()
+    })
+  })
 
 /** `values` in a temporary table `name (id integer, value varchar)`, numbered from 0, for a later join. */
 export const stageStrings = async (connection: DuckDBConnection, name: string, values: ReadonlyArray<string>) => {
@@ -73,7 +90,7 @@ export const insertRunPapers = async (
   columns: { readonly clusterOfPaper: Int32Array; readonly x: Float32Array; readonly y: Float32Array }
 ) => {
   await connection.run("create or replace temp table staged_run_papers (position integer, cluster_id integer, x float, y float)")
-  await appendNumericColumns(connection, "staged_run_papers", [positions(columns.clusterOfPaper.length), columns.clusterOfPaper, columns.x, columns.y])
+  await appendColumns(connection, "staged_run_papers", [positions(columns.clusterOfPaper.length), columns.clusterOfPaper, columns.x, columns.y])
   await connection.run(`insert into run_papers (run_id, paper_id, cluster_id, x, y)
     select ${quoteLiteral(runId)}, p.value, s.cluster_id, s.x, s.y from staged_run_papers s join ${paperIds} p on p.id = s.position
     order by s.position`)
@@ -103,11 +120,45 @@ export const insertKeyphrases = async (
   }
   await stageStrings(connection, "staged_phrases", phrases)
   await connection.run("create or replace temp table staged_keyphrases (position integer, rank integer, phrase_id integer, score double)")
-  await appendNumericColumns(connection, "staged_keyphrases", [paperOf, rank, phrase, score])
+  await appendColumns(connection, "staged_keyphrases", [paperOf, rank, phrase, score])
   await connection.run(`insert into paper_keyphrases (run_id, paper_id, rank, phrase, score)
     select ${quoteLiteral(runId)}, p.value, k.rank, ph.value, k.score
     from staged_keyphrases k join ${paperIds} p on p.id = k.position join staged_phrases ph on ph.id = k.phrase_id
     order by k.position, k.rank`)
   await connection.run("drop table staged_keyphrases")
   await connection.run("drop table staged_phrases")
+}
+
+/**
+ * Paper topics, row for row in the order of the assignments: each row's paper by position (in
+ * `paperIds`, as for `insertRunPapers`), its node by number among the staged node ids, and its
+ * evidence as one string that DuckDB splits into the list (terms are words: no U+0001 in them).
+ */
+export const insertTopics = async (connection: DuckDBConnection, runId: string, paperIds: string, assignments: ReadonlyArray<PaperAssignment>) => {
+  let rows = 0
+  for (const assignment of assignments) rows += assignment.topics.length
+  const [position, node, rank] = [new Int32Array(rows), new Int32Array(rows), new Int32Array(rows)]
+  const score = new Float64Array(rows)
+  const evidence: Array<string> = new Array(rows)
+  const nodeNumber = new Map<string, number>()
+  let row = 0
+  for (const assignment of assignments) {
+    assignment.topics.forEach((topic, i) => {
+      if (!nodeNumber.has(topic.nodeId)) nodeNumber.set(topic.nodeId, nodeNumber.size)
+      position[row] = assignment.paperIndex
+      node[row] = nodeNumber.get(topic.nodeId)!
+      rank[row] = i + 1
+      score[row] = topic.score
+      evidence[row++] = topic.evidence.join("\u0001")
+    })
+  }
+  await stageStrings(connection, "staged_nodes", [...nodeNumber.keys()])
+  await connection.run("create or replace temp table staged_topics (row_number integer, position integer, node integer, rank integer, score double, evidence varchar)")
+  await appendColumns(connection, "staged_topics", [positions(rows), position, node, rank, score, evidence])
+  await connection.run(`insert into paper_topics (run_id, paper_id, node_id, rank, score, evidence)
+    select ${quoteLiteral(runId)}, p.value, n.value, t.rank, t.score, case when t.evidence = '' then []::varchar[] else string_split(t.evidence, chr(1)) end
+    from staged_topics t join ${paperIds} p on p.id = t.position join staged_nodes n on n.id = t.node
+    order by t.row_number`)
+  await connection.run("drop table staged_topics")
+  await connection.run("drop table staged_nodes")
 }

@@ -1,10 +1,13 @@
 /**
  * The rows a run or a remap adds, table by table, as the store appends them: generators,
- * so that a million papers' rows are never all in memory at once.
+ * so that a million papers' rows are never all in memory at once. The longest tables (a row
+ * per paper or more) go in by column instead (storeColumns.ts).
  */
+import type { DuckDBConnection } from "@duckdb/node-api"
 import { UNASSIGNED } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
-import type { Assignment, ClusterSummary, RemapRecord, RunRecord } from "./runRecord.ts"
+import type { ClusterSummary, RemapRecord, RunRecord } from "./runRecord.ts"
+import { insertTopics } from "./storeColumns.ts"
 import { leafModelRows } from "./storeVectors.ts"
 
 export function* paperRows(record: RunRecord, newPapers: ReadonlySet<string>) {
@@ -14,14 +17,6 @@ export function* paperRows(record: RunRecord, newPapers: ReadonlySet<string>) {
       paper.paperId, paper.arxivId, paper.title, normalizedTitle(paper.title), paper.abstract, [...paper.authors], paper.published,
       [...paper.categories], paper.sourceFormat, paper.extra === null ? null : JSON.stringify(paper.extra), record.runId
     ]
-  }
-}
-
-export function* topicRows(runId: string, paperIds: ReadonlyArray<string>, assignments: ReadonlyArray<Assignment>) {
-  for (const assignment of assignments) {
-    const paperId = paperIds[assignment.paperIndex]
-    let rank = 1
-    for (const topic of assignment.topics) yield [runId, paperId, topic.nodeId, rank++, topic.score, [...topic.evidence]]
   }
 }
 
@@ -35,8 +30,11 @@ export const runRow = (record: RunRecord | RemapRecord, kind: RunRecord["kind"],
   record.taxonomy.file, record.taxonomy.sha256, JSON.stringify(record.params), paperCount
 ]
 
-/** The taxonomy and the assignments of a run or remap. */
-export const appendTopics = async (append: AppendTo, record: RunRecord | RemapRecord, paperIds: ReadonlyArray<string>) => {
+/**
+ * The taxonomy and the assignments of a run or remap; `paperIds` names the table of its papers'
+ * ids staged by `stageStrings` (storeColumns.ts), by position.
+ */
+export const appendTopics = async (connection: DuckDBConnection, append: AppendTo, record: RunRecord | RemapRecord, paperIds: string) => {
   const { runId } = record
   await append("taxonomy_nodes", [
     ...record.taxonomy.nodes.map((node, position) => [
@@ -45,6 +43,6 @@ export const appendTopics = async (append: AppendTo, record: RunRecord | RemapRe
     [runId, UNASSIGNED, null, "Unassigned", UNASSIGNED, 0, "Papers that fit no node of the taxonomy.", [], [], record.taxonomy.nodes.length]
   ])
   await append("cluster_topics", record.clusterTopics.map((mapping) => [runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
-  await append("paper_topics", topicRows(runId, paperIds, record.assignments))
+  await insertTopics(connection, runId, paperIds, record.assignments)
   await append("leaf_models", leafModelRows(runId, record.leafModels))
 }

@@ -4,11 +4,11 @@
  * order of the run, and what the run's map learned per leaf. Written inside the
  * run's transaction by the store.
  */
-import type { DuckDBConnection } from "@duckdb/node-api"
-import type { Paper } from "./domain.ts"
-import { fromColumns, leafColumn, type LeafModels } from "./leafModels.ts"
+import { BLOB, blobValue, type DuckDBConnection, INTEGER } from "@duckdb/node-api"
+import { fromColumns, leafColumns, type LeafModels } from "./leafModels.ts"
 import type { SparseRows, Vectorized } from "./vectorize.ts"
 import { quoteLiteral } from "./sql.ts"
+import { appendChunks, appendRows } from "./storeColumns.ts"
 import { tableExists } from "./storeSchema.ts"
 
 export const VECTOR_SCHEMA: ReadonlyArray<string> = [
@@ -23,10 +23,13 @@ export const VECTOR_SCHEMA: ReadonlyArray<string> = [
   `create table if not exists leaf_models (run_id varchar not null, position integer not null, node_id varchar not null, fingerprint varchar not null, log_prior double not null, log_words blob not null)`
 ]
 
+const bytesOf = (array: Int32Array | Float32Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
+
 /** Each leaf's model as one row: its column of the term-major word log probabilities as a blob. */
 export function* leafModelRows(runId: string, models: LeafModels) {
+  const columns = leafColumns(models)
   for (let l = 0; l < models.nodeIds.length; l++) {
-    yield [runId, l, models.nodeIds[l], models.fingerprints[l], models.logPrior[l], bytesOf(leafColumn(models, l))]
+    yield [runId, l, models.nodeIds[l], models.fingerprints[l], models.logPrior[l], bytesOf(columns[l])]
   }
 }
 
@@ -45,38 +48,34 @@ const loadLeafModels = async (connection: DuckDBConnection, runId: string): Prom
   })))
 }
 
-/** Rows whose vectors are copied out of shared memory at a time (the appender's chunk size). */
-const VECTOR_BLOCK_ROWS = 2_048
-
-const bytesOf = (array: Int32Array | Float32Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
-
-type Append = (connection: DuckDBConnection, table: string, rows: Iterable<ReadonlyArray<unknown>>) => Promise<void>
-
-export const appendVectors = async (
-  connection: DuckDBConnection,
-  append: Append,
-  runId: string,
-  papers: ReadonlyArray<Paper>,
-  vectorized: Vectorized
-) => {
+/**
+ * A run's vocabulary and each paper's sparse row. The rows go to DuckDB a chunk at a time, as
+ * views of one copy of the chunk's part of the matrix (shared memory cannot be handed to DuckDB,
+ * and two small buffers per row weighed more than the blobs); the paper ids come from the table
+ * `paperIds` staged by `stageStrings`, joined in by position.
+ */
+export const appendVectors = async (connection: DuckDBConnection, runId: string, paperIds: string, vectorized: Vectorized) => {
   const { matrix, model } = vectorized
-  await append(connection, "vocabulary", model.vocabulary.map((term, column) => [runId, column, term, model.documentFrequency[column], model.idf[column], model.surfaces[column]]))
-  function* rows() {
-    // Views of a copy per block of rows: shared memory cannot be handed to DuckDB, and two
-    // small buffers per row (a million papers: two million) weighed more than the blobs.
-    for (let first = 0; first < matrix.rows; first += VECTOR_BLOCK_ROWS) {
-      const last = Math.min(matrix.rows, first + VECTOR_BLOCK_ROWS)
-      const base = matrix.offsets[first]
-      const indices = matrix.indices.slice(base, matrix.offsets[last])
-      const values = matrix.values.slice(base, matrix.offsets[last])
-      for (let r = first; r < last; r++) {
-        const [start, end] = [matrix.offsets[r] - base, matrix.offsets[r + 1] - base]
-        yield [runId, r, papers[r].paperId, bytesOf(indices.subarray(start, end)), bytesOf(values.subarray(start, end))]
-      }
+  await appendRows(connection, "vocabulary", model.vocabulary.map((term, column) => [runId, column, term, model.documentFrequency[column], model.idf[column], model.surfaces[column]]))
+  await connection.run("create or replace temp table staged_vectors (position integer, columns blob, weights blob)")
+  await appendChunks(connection, "staged_vectors", [INTEGER, BLOB, BLOB], matrix.rows, (chunk, first, count) => {
+    const base = matrix.offsets[first]
+    const indices = matrix.indices.slice(base, matrix.offsets[first + count])
+    const values = matrix.values.slice(base, matrix.offsets[first + count])
+    const [positions, columns, weights] = [0, 1, 2].map((c) => chunk.getColumnVector(c))
+    for (let i = 0; i < count; i++) {
+      const [start, end] = [matrix.offsets[first + i] - base, matrix.offsets[first + i + 1] - base]
+      positions.setItem(i, first + i)
+      columns.setItem(i, blobValue(bytesOf(indices.subarray(start, end))))
+      weights.setItem(i, blobValue(bytesOf(values.subarray(start, end))))
     }
-  }
+    for (const vector of [positions, columns, weights]) vector.flush()
+  })
   // Blobs, not lists: 40,000 rows of two lists took 1.1 s to append.
-  await append(connection, "paper_vector_blobs", rows())
+  await connection.run(`insert into paper_vector_blobs (run_id, position, paper_id, columns, weights)
+    select ${quoteLiteral(runId)}, v.position, p.value, v.columns, v.weights from staged_vectors v join ${paperIds} p on p.id = v.position
+    order by v.position`)
+  await connection.run("drop table staged_vectors")
 }
 
 /** A stored run, as `remap` needs it: what the mapping reads, nothing a remap copies inside the database. */

@@ -1,7 +1,7 @@
 /**
  * The store's bulk writes against a real DuckDB file: numeric columns cross chunk boundaries
- * intact, and keyphrases and run papers come out row for row as the flat arrays say, in paper
- * and rank order, with the staged ids and phrases joined back in.
+ * intact, and keyphrases, run papers and topics come out row for row as the flat arrays and
+ * assignments say, in paper and rank order, with the staged ids, phrases and nodes joined back in.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { DuckDBInstance } from "@duckdb/node-api"
@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { appendNumericColumns, insertKeyphrases, insertRunPapers, stageStrings } from "../pipeline/storeColumns.ts"
+import { appendColumns, insertKeyphrases, insertRunPapers, insertTopics, stageStrings } from "../pipeline/storeColumns.ts"
 import { SCHEMA_STATEMENTS } from "../pipeline/storeSchema.ts"
 
 const withDatabase = <A>(use: (connection: Awaited<ReturnType<DuckDBInstance["connect"]>>) => Promise<A>) =>
@@ -36,7 +36,7 @@ describe("storeColumns", () => {
       const floats = Float32Array.from({ length: rows }, (_, i) => Math.fround(i / 3))
       const doubles = Float64Array.from({ length: rows }, (_, i) => Math.sqrt(i) * 1e-7)
       await connection.run("create table numbers (a integer, b float, c double)")
-      await appendNumericColumns(connection, "numbers", [ints, floats, doubles])
+      await appendColumns(connection, "numbers", [ints, floats, doubles])
       const [a, b, c] = (await connection.runAndReadAll("select a, b, c from numbers")).getColumns()
       assert.strictEqual(a.length, rows)
       assert.deepStrictEqual(Int32Array.from(a, Number), ints)
@@ -75,5 +75,22 @@ describe("storeColumns", () => {
       // The staging tables are gone; the paper ids stay for the caller's other tables.
       const temporary = (await connection.runAndReadAll("select table_name from duckdb_tables() where temporary order by table_name")).getColumns()[0]
       assert.deepStrictEqual(temporary, ["staged_paper_ids"])
+    }))
+
+  it.effect("writes topics row for row, evidence lists (empty ones too) as they were", () =>
+    withDatabase(async (connection) => {
+      for (const statement of SCHEMA_STATEMENTS) await connection.run(statement)
+      const paperIds = ["a", "b", "c", "d"]
+      const assignments = [
+        { paperIndex: 0, topics: [{ nodeId: "vision", score: 0.61, evidence: ["image", "diffusion models"] }, { nodeId: "generative", score: 0.2, evidence: [] }] },
+        { paperIndex: 1, topics: [{ nodeId: "unassigned", score: 0, evidence: [] }] },
+        { paperIndex: 3, topics: [{ nodeId: "generative", score: 0.9, evidence: ["GAN"] }] },
+        { paperIndex: 2, topics: [{ nodeId: "language", score: 0.5, evidence: ["LLM", "tokens", "RLHF"] }, { nodeId: "vision", score: 0.3, evidence: ["image"] }] }
+      ]
+      await stageStrings(connection, "staged_paper_ids", paperIds)
+      await insertTopics(connection, "run-1", "staged_paper_ids", assignments)
+      const rows = (await connection.runAndReadAll("select run_id, paper_id, node_id, rank, score, evidence from paper_topics")).getRowsJson()
+      const expected = assignments.flatMap(({ paperIndex, topics }) => topics.map((topic, i) => ["run-1", paperIds[paperIndex], topic.nodeId, i + 1, topic.score, topic.evidence]))
+      assert.deepStrictEqual(rows, expected)
     }))
 })
