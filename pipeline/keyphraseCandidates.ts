@@ -84,7 +84,12 @@ const forEachCandidate = (text: string, onCandidate: (key: number, surface: numb
     const first = Math.max(start, end - MAX_PHRASE_WORDS)
     if (end - first === 1 && run[first].token.length < 3) return
     for (let i = first; i < end; i++) surfaceBuffer[i - first] = run[i].surface
-    const surface = phraseSurfaces.idOf(surfaceBuffer, end - first)
+    // A one-word phrase's id is kept on its word: about half the candidates, no lookup.
+    let surface = end - first === 1 ? run[first].phrase : -1
+    if (surface < 0) {
+      surface = phraseSurfaces.idOf(surfaceBuffer, end - first)
+      if (end - first === 1) run[first].phrase = surface
+    }
     // A surface's key is its words' stemmed parts: worked out the first time the surface is seen.
     while (keyOfSurface.length <= surface) keyOfSurface.push(keyOf(first, end))
     if (keyOfSurface.data[surface] >= 0) onCandidate(keyOfSurface.data[surface], surface)

@@ -64,6 +64,8 @@ export interface WordInfo {
   readonly isWould: boolean
   /** Ids in `stemWords` of its stemmed parts (`phraseKey` of its surface: "x-ray" → "x", "ray"); on first use. */
   keyParts: Int32Array | undefined
+  /** Id of the one-word phrase of its surface (keyphraseCandidates.ts); -1 until first used. */
+  phrase: number
 }
 
 const tokens = new TextInterner()
@@ -82,7 +84,8 @@ const infoOf = (id: number): WordInfo => {
       isStop: isStopWord(lower),
       hasLetter: /[A-Za-z]/.test(token),
       isWould: lower === "would",
-      keyParts: undefined
+      keyParts: undefined,
+      phrase: -1
     }
     infos[id] = info
   }

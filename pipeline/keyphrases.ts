@@ -73,26 +73,41 @@ export const scoreCandidates = (table: CandidateTable): PaperKeyphrases => {
     score: new Growable(new Float64Array(1024)),
     key: new Growable(new Int32Array(1024))
   }
+  // A paper's best entries so far, best first: each candidate is weighed against the tenth, not sorted.
+  const topRaw = new Float64Array(KEYPHRASES_PER_PAPER)
+  const topEntry = new Int32Array(KEYPHRASES_PER_PAPER)
+  /** Entry a (score rawA) ranks above entry b: a higher score, or the same and the alphabetically first phrase. */
+  const ranksAbove = (rawA: number, a: number, rawB: number, b: number) =>
+    rawA > rawB || (rawA === rawB && surfaceText(entrySurface.data[a]) < surfaceText(entrySurface.data[b]))
   for (let p = 0; p < n; p++) {
-    const scored: Array<{ surface: number; raw: number; key: number }> = []
+    let kept = 0
     for (let e = offsets.data[p]; e < offsets.data[p + 1]; e++) {
       const key = entryKey.data[e]
       const idf = Math.log((1 + n) / (1 + documentFrequency[key])) + 1
       const words = Math.min(phraseKeys.lengthOf(key), 127)
       const raw = (1 + Math.log(entryWeight.data[e])) * idf * (1 + 0.25 * (words - 1))
-      scored.push({ surface: entrySurface.data[e], raw, key })
+      if (kept === KEYPHRASES_PER_PAPER && !ranksAbove(raw, e, topRaw[kept - 1], topEntry[kept - 1])) continue
+      let slot = Math.min(kept, KEYPHRASES_PER_PAPER - 1)
+      while (slot > 0 && ranksAbove(raw, e, topRaw[slot - 1], topEntry[slot - 1])) {
+        topRaw[slot] = topRaw[slot - 1]
+        topEntry[slot] = topEntry[slot - 1]
+        slot--
+      }
+      topRaw[slot] = raw
+      topEntry[slot] = e
+      kept = Math.min(kept + 1, KEYPHRASES_PER_PAPER)
     }
-    scored.sort((a, b) => b.raw - a.raw || (surfaceText(a.surface) < surfaceText(b.surface) ? -1 : 1))
-    const top = scored.slice(0, KEYPHRASES_PER_PAPER)
-    const max = top[0]?.raw ?? 1
-    for (const { surface, raw, key } of top) {
+    const max = kept > 0 ? topRaw[0] : 1
+    for (let i = 0; i < kept; i++) {
+      const surface = entrySurface.data[topEntry[i]]
+      const key = entryKey.data[topEntry[i]]
       if (keyNumber[key] < 0) keyNumber[key] = keys++
       if (phraseNumber[surface] < 0) {
         phraseNumber[surface] = phrases.length
         phrases.push(surfaceText(surface))
       }
       out.phrase.push(phraseNumber[surface])
-      out.score.push(Math.round((raw / max) * 10_000) / 10_000)
+      out.score.push(Math.round((topRaw[i] / max) * 10_000) / 10_000)
       out.key.push(keyNumber[key])
     }
     out.offsets[p + 1] = out.phrase.length
