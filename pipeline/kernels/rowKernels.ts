@@ -152,9 +152,10 @@ export class RowKernels {
   /**
    * Expected counts of classes `fromClass` … `toClass` - 1 per term over every row,
    * `Σ_r posterior[r, k] · x[r, t]`, added into `counts` (cols × K). `order`: the columns
-   * in the order their count rows are laid out (`termsByFrequency`).
+   * in the order their count rows are laid out (`termsByFrequency`). Weights smaller than
+   * `minWeight` in magnitude are left out (posteriors below 1e-4 add nothing visible).
    */
-  count(matrix: KernelRows, posterior: Float32Array, K: number, fromClass: number, toClass: number, order: Int32Array, counts: Float64Array) {
+  count(matrix: KernelRows, posterior: Float32Array, K: number, fromClass: number, toClass: number, order: Int32Array, counts: Float64Array, minWeight = MIN_POSTERIOR) {
     // A split of one class leaves the worker none.
     if (toClass <= fromClass) return
     const cols = order.length
@@ -174,7 +175,7 @@ export class RowKernels {
       for (let i = 0; i < count; i++) {
         for (let k = fromClass, at = (first + i) * K; k < toClass; k++) {
           const weight = posterior[at + k]
-          if (weight >= MIN_POSTERIOR) block[i * lanes + k - fromClass] = weight
+          if (weight >= minWeight || weight <= -minWeight) block[i * lanes + k - fromClass] = weight
         }
       }
       this.kernels.count_rows(count, chunk.offsets, chunk.indices, chunk.values, countAt, lanes, chunk.block)
