@@ -64,19 +64,17 @@ export const appendColumns = (connection: DuckDBConnection, table: string, colum
     })
   })
 
-/** `values` in a temporary table `name (id integer, value varchar)`, numbered from 0, for a later join. */
-export const stageStrings = async (connection: DuckDBConnection, name: string, values: ReadonlyArray<string>) => {
-  await connection.run(`create or replace temp table ${name} (id integer not null, value varchar not null)`)
-  await appendRows(connection, name, (function*() {
-    for (let i = 0; i < values.length; i++) yield [i, values[i]]
-  })())
-}
-
 /** The numbers 0, 1, …, length - 1. */
 const positions = (length: number): Int32Array => {
   const out = new Int32Array(length)
   for (let i = 0; i < length; i++) out[i] = i
   return out
+}
+
+/** `values` in a temporary table `name (id integer, value varchar)`, numbered from 0, for a later join. */
+export const stageStrings = async (connection: DuckDBConnection, name: string, values: ReadonlyArray<string>) => {
+  await connection.run(`create or replace temp table ${name} (id integer not null, value varchar not null)`)
+  await appendColumns(connection, name, [positions(values.length), values])
 }
 
 /**
