@@ -12,8 +12,8 @@ import type { RemapRecord, RunRecord } from "./runRecord.ts"
 import { quoteLiteral } from "./sql.ts"
 import { DatabaseError, type Paper } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
-import { appendRows, insertKeyphrases, insertRunPapers, stageStrings } from "./storeColumns.ts"
-import { appendTopics, clusterRows, paperRows, runRow } from "./storeRows.ts"
+import { appendRows, insertKeyphrases, insertPapers, insertRunPapers, stageStrings } from "./storeColumns.ts"
+import { appendTopics, clusterRows, runRow } from "./storeRows.ts"
 import { migrateKeyphrases, SCHEMA_STATEMENTS, tableExists } from "./storeSchema.ts"
 import { appendVectors, loadStoredRun, type StoredRun, VECTOR_SCHEMA } from "./storeVectors.ts"
 
@@ -151,7 +151,8 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   const stored = new Set(existing.getColumnsJson()[0]?.map(String) ?? [])
   const newPapers = new Set(record.papers.map((paper) => paper.paperId).filter((id) => !stored.has(id)))
   await append("runs", [runRow(record, record.kind, record.papers.length)])
-  await append("papers", paperRows(record, newPapers))
+  signal.throwIfAborted()
+  await insertPapers(connection, runId, record.papers, (paper) => newPapers.has(paper.paperId))
   await fillInMetadata(connection, record.papers.filter((paper) => !newPapers.has(paper.paperId)))
   // Each paper's id once, by position: the longest tables join it in inside the database.
   signal.throwIfAborted()

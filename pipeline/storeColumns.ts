@@ -6,8 +6,21 @@
  * phrase many papers share) are staged once, numbered, and joined in by DuckDB: 9 s for the same
  * rows, measured on their own.
  */
-import { DOUBLE, DuckDBDataChunk, type DuckDBConnection, DuckDBDataChunkWriter, type DuckDBType, FLOAT, INTEGER, JSToDuckDBValueConverter, VARCHAR } from "@duckdb/node-api"
-import type { PaperAssignment } from "./domain.ts"
+import {
+  DOUBLE,
+  DuckDBDataChunk,
+  type DuckDBConnection,
+  DuckDBDataChunkWriter,
+  DuckDBListType,
+  type DuckDBType,
+  FLOAT,
+  INTEGER,
+  JSToDuckDBValueConverter,
+  listValue,
+  VARCHAR
+} from "@duckdb/node-api"
+import type { Paper, PaperAssignment } from "./domain.ts"
+import { normalizedTitle } from "./parse/identity.ts"
 import { quoteLiteral } from "./sql.ts"
 
 /** Rows through the generic appender path: each value converted by its JavaScript type. */
@@ -159,4 +172,35 @@ export const insertTopics = async (connection: DuckDBConnection, runId: string, 
     order by t.row_number`)
   await connection.run("drop table staged_topics")
   await connection.run("drop table staged_nodes")
+}
+
+const PAPER_TYPES: ReadonlyArray<DuckDBType> = [
+  VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, new DuckDBListType(VARCHAR), VARCHAR, new DuckDBListType(VARCHAR), VARCHAR, VARCHAR, VARCHAR
+]
+
+/**
+ * The `papers` rows of the papers the database does not hold yet, a chunk at a time straight
+ * into DuckDB's vectors, without a row array or a converted value per field (a million papers
+ * on their own: 13.0 s through the generic path, 11.2 s this way).
+ */
+export const insertPapers = (connection: DuckDBConnection, runId: string, papers: ReadonlyArray<Paper>, isNew: (paper: Paper) => boolean) => {
+  const added = papers.filter(isNew)
+  return appendChunks(connection, "papers", PAPER_TYPES, added.length, (chunk, from, count) => {
+    const [id, arxivId, title, titleKey, abstract, authors, published, categories, format, extra, firstSeen] = PAPER_TYPES.map((_, c) => chunk.getColumnVector(c))
+    for (let i = 0; i < count; i++) {
+      const paper = added[from + i]
+      id.setItem(i, paper.paperId)
+      arxivId.setItem(i, paper.arxivId)
+      title.setItem(i, paper.title)
+      titleKey.setItem(i, normalizedTitle(paper.title))
+      abstract.setItem(i, paper.abstract)
+      authors.setItem(i, listValue(paper.authors))
+      published.setItem(i, paper.published)
+      categories.setItem(i, listValue(paper.categories))
+      format.setItem(i, paper.sourceFormat)
+      extra.setItem(i, paper.extra === null ? null : JSON.stringify(paper.extra))
+      firstSeen.setItem(i, runId)
+    }
+    for (const vector of [id, arxivId, title, titleKey, abstract, authors, published, categories, format, extra, firstSeen]) vector.flush()
+  })
 }

@@ -5,20 +5,9 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { UNASSIGNED } from "./domain.ts"
-import { normalizedTitle } from "./parse/identity.ts"
 import type { ClusterSummary, RemapRecord, RunRecord } from "./runRecord.ts"
 import { insertTopics } from "./storeColumns.ts"
 import { leafModelRows } from "./storeVectors.ts"
-
-export function* paperRows(record: RunRecord, newPapers: ReadonlySet<string>) {
-  for (const paper of record.papers) {
-    if (!newPapers.has(paper.paperId)) continue
-    yield [
-      paper.paperId, paper.arxivId, paper.title, normalizedTitle(paper.title), paper.abstract, [...paper.authors], paper.published,
-      [...paper.categories], paper.sourceFormat, paper.extra === null ? null : JSON.stringify(paper.extra), record.runId
-    ]
-  }
-}
 
 export const clusterRows = (runId: string, clusters: ReadonlyArray<ClusterSummary>) =>
   clusters.map((cluster) => [runId, cluster.clusterId, cluster.size, cluster.label, [...cluster.topTerms]])
