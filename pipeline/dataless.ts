@@ -143,21 +143,21 @@ const proportionCentroid = (
   norm = Math.sqrt(norm) || 1
   for (const term of touched) sums[term] /= norm
   for (const term of seedTerms) see(term)
-  const terms = Int32Array.from(touched).sort()
   const positive: Array<number> = []
-  for (const term of terms) {
+  for (const term of touched) {
     sums[term] = options.seedWeight * seeds[term * K + k] + (1 - options.seedWeight) * sums[term]
     if (sums[term] > 0) positive.push(sums[term])
   }
   const threshold = positive.length > options.centroidTerms
     ? nthSmallest(Float64Array.from(positive), positive.length - options.centroidTerms)
     : Number.MIN_VALUE
-  const kept = terms.filter((term) => sums[term] >= threshold)
+  // Only the kept terms are sorted: a large leaf touches tens of thousands.
+  const kept = Int32Array.from(touched.filter((term) => sums[term] >= threshold)).sort()
   let keptNorm = 0
   for (const term of kept) keptNorm += sums[term] * sums[term]
   keptNorm = Math.sqrt(keptNorm) || 1
   const values = Float32Array.from(kept, (term) => sums[term] / keptNorm)
-  for (const term of terms) {
+  for (const term of touched) {
     sums[term] = 0
     seen[term] = 0
   }
