@@ -83,10 +83,10 @@ const forEachCandidate = (text: string, onCandidate: (key: number, surface: numb
     // Long runs keep their last words: English noun phrases put the head at the end.
     const first = Math.max(start, end - MAX_PHRASE_WORDS)
     if (end - first === 1 && run[first].token.length < 3) return
-    for (let i = first; i < end; i++) surfaceBuffer[i - first] = run[i].surface
     // A one-word phrase's id is kept on its word: about half the candidates, no lookup.
     let surface = end - first === 1 ? run[first].phrase : -1
     if (surface < 0) {
+      for (let i = first; i < end; i++) surfaceBuffer[i - first] = run[i].surface
       surface = phraseSurfaces.idOf(surfaceBuffer, end - first)
       if (end - first === 1) run[first].phrase = surface
     }

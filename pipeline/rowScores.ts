@@ -23,7 +23,6 @@ export interface Scoring {
   counts(matrix: SparseRows, posterior: Float32Array, K: number): Float64Array
 }
 
-/** Every pass on this thread, each on a kernel memory of its own that is freed after it. */
 /** Every row scored against packed weights on this thread, rows × K. */
 const scoreInLine = (matrix: SparseRows, weights: PackedWeights, bias?: ArrayLike<number>): Float32Array => {
   const out = new Float32Array(matrix.rows * weights.K)
@@ -31,6 +30,7 @@ const scoreInLine = (matrix: SparseRows, weights: PackedWeights, bias?: ArrayLik
   return out
 }
 
+/** Every pass on this thread, each on a kernel memory of its own that is freed after it. */
 export const IN_LINE: Scoring = {
   rows: (matrix, weights, K, bias) => scoreInLine(matrix, packWeights(weights, K, termsByFrequency(matrix)), bias),
   vectors: (matrix, vectors) => scoreInLine(matrix, packVectors(vectors, termsByFrequency(matrix))),
