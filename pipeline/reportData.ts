@@ -5,8 +5,7 @@
  */
 import { basename } from "node:path"
 import { Effect } from "effect"
-import { DEFAULT_HTML_OPTIONS, type HtmlReportData, type HtmlTrend } from "./reportHtml.ts"
-import { papersByTopic } from "./reportHtml/topics.ts"
+import { DEFAULT_HTML_OPTIONS, type HtmlReportData, type HtmlReportOptions, type HtmlTrend, sampleMapPoints } from "./reportHtml.ts"
 import { reportQuery } from "./reportQueries.ts"
 import { Store } from "./store.ts"
 import { quoteLiteral } from "./sql.ts"
@@ -43,7 +42,7 @@ const trendAgainstEarlierRun = Effect.fnUntraced(function*(runId: string, topicR
 export const loadReportData = Effect.fn("report.loadData")(function*(
   runId: string,
   csvRows: ReadonlyMap<string, ReadonlyArray<Record<string, unknown>>>,
-  papersPerTopic: number = DEFAULT_HTML_OPTIONS.papersPerTopic
+  options: Pick<HtmlReportOptions, "mapPoints" | "papersPerTopic"> = DEFAULT_HTML_OPTIONS
 ) {
   const store = yield* Store
   const run = quoteLiteral(runId)
@@ -52,23 +51,32 @@ export const loadReportData = Effect.fn("report.loadData")(function*(
   const topicRows = csvRows.get("topics.csv") ?? []
   const counts = new Map(topicRows.map((row) => [String(row.node_id), row]))
   const nodes = yield* store.query(`select node_id, parent_id, path, label, depth from taxonomy_nodes where run_id = ${run} order by position`)
-  // The page's own read of the papers: papers.csv is written by DuckDB and never read here.
-  const paperRows = (yield* store.query(`
-    select rp.paper_id, p.title, pt.node_id as topic, n.label as topic_label, pt.score, array_to_string(pt.evidence, chr(1)) as evidence,
-      rp.cluster_id, rp.x, rp.y
-    from run_papers rp join papers p on p.paper_id = rp.paper_id
-    join paper_topics pt on pt.run_id = rp.run_id and pt.paper_id = rp.paper_id and pt.rank = 1
-    left join taxonomy_nodes n on n.run_id = rp.run_id and n.node_id = pt.node_id
+  // Every paper's topic, score, cluster and place on the map; titles, evidence and keyphrases
+  // only for the papers the page shows (the map's sample, each topic's best): reading every
+  // paper's took 1.6 s of a 200,000-paper report, this 0.5 s.
+  const points = (yield* store.query(`
+    select rp.paper_id, pt.node_id as topic, pt.score, rp.cluster_id, rp.x, rp.y
+    from run_papers rp join paper_topics pt on pt.run_id = rp.run_id and pt.paper_id = rp.paper_id and pt.rank = 1
     where rp.run_id = ${run} order by pt.score desc, rp.paper_id`)).rows
-  // Keyphrases only for the papers the page lists under their topic (the best `papersPerTopic`
-  // of each): a million papers' ten each took most of the report's time.
-  const listed = [...papersByTopic(paperRows.map((row) => ({ paperId: String(row.paper_id), topic: String(row.topic), score: Number(row.score), title: String(row.title) })))
-    .values()].flatMap((list) => list.slice(0, papersPerTopic).map((paper) => paper.paperId))
+  const ids = points.map((row) => ({ paperId: String(row.paper_id), topic: String(row.topic) }))
+  const onMap = sampleMapPoints(ids, options.mapPoints).map((i) => quoteLiteral(ids[i].paperId))
+  // A topic's best by score and every paper tied with the last of them: the page orders ties by title.
+  const shown = (yield* store.query(`
+    with ranked as (
+      select rp.paper_id, pt.node_id, pt.evidence, rank() over (partition by pt.node_id order by pt.score desc) as place
+      from run_papers rp join paper_topics pt on pt.run_id = rp.run_id and pt.paper_id = rp.paper_id and pt.rank = 1
+      where rp.run_id = ${run})
+    select r.paper_id, p.title, n.label as topic_label, array_to_string(r.evidence, chr(1)) as evidence, r.place <= ${options.papersPerTopic} as listed
+    from ranked r join papers p on p.paper_id = r.paper_id
+    left join taxonomy_nodes n on n.run_id = ${run} and n.node_id = r.node_id
+    where r.place <= ${options.papersPerTopic}${onMap.length > 0 ? ` or r.paper_id in (${onMap.join(", ")})` : ""}`)).rows
+  const details = new Map(shown.map((row) => [String(row.paper_id), row]))
+  const listed = shown.filter((row) => row.listed === true).map((row) => String(row.paper_id))
   const keyphrases = new Map<string, string>()
   for (let start = 0; start < listed.length; start += 5_000) {
-    const ids = listed.slice(start, start + 5_000).map(quoteLiteral).join(", ")
+    const chunk = listed.slice(start, start + 5_000).map(quoteLiteral).join(", ")
     const rows = yield* store.query(`select paper_id, string_agg(phrase, chr(1) order by rank) as phrases from keyphrases
-      where run_id = ${run} and paper_id in (${ids}) group by paper_id`)
+      where run_id = ${run} and paper_id in (${chunk}) group by paper_id`)
     for (const row of rows.rows) keyphrases.set(String(row.paper_id), String(row.phrases))
   }
   const clusters = yield* store.query(`
@@ -101,20 +109,23 @@ export const loadReportData = Effect.fn("report.loadData")(function*(
       papers: Number(counts.get(String(row.node_id))?.papers ?? 0),
       papersAny: Number(counts.get(String(row.node_id))?.papers_any ?? 0)
     })),
-    papers: paperRows.map((row) => ({
-      paperId: String(row.paper_id),
-      title: String(row.title),
-      topic: String(row.topic),
-      topicLabel: String(row.topic_label ?? row.topic),
-      score: Number(row.score),
-      // Lists cross from DuckDB as one U+0001-joined string each: 40,000 rows of two lists took 0.8 s to convert, strings 0.35 s.
-      // Keyphrases only for the papers the page lists.
-      keyphrases: splitList(keyphrases.get(String(row.paper_id)), "\u0001"),
-      evidence: splitList(row.evidence, "\u0001"),
-      clusterId: Number(row.cluster_id),
-      x: Number(row.x ?? 0),
-      y: Number(row.y ?? 0)
-    })),
+    papers: points.map((row) => {
+      const paperId = String(row.paper_id)
+      const shownRow = details.get(paperId)
+      return {
+        paperId,
+        title: shownRow === undefined ? "" : String(shownRow.title),
+        topic: String(row.topic),
+        topicLabel: shownRow === undefined ? "" : String(shownRow.topic_label ?? row.topic),
+        score: Number(row.score),
+        // Lists cross from DuckDB as one U+0001-joined string each: 40,000 rows of two lists took 0.8 s to convert, strings 0.35 s.
+        keyphrases: splitList(keyphrases.get(paperId), "\u0001"),
+        evidence: splitList(shownRow?.evidence, "\u0001"),
+        clusterId: Number(row.cluster_id),
+        x: Number(row.x ?? 0),
+        y: Number(row.y ?? 0)
+      }
+    }),
     clusters: clusters.rows.map((row) => ({
       clusterId: Number(row.cluster_id),
       size: Number(row.size),

@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
+import { loadReportData } from "../pipeline/reportData.ts"
+import { renderReportHtml } from "../pipeline/reportHtml.ts"
+import { Store } from "../pipeline/store.ts"
 import { runCli, tempDir } from "./cli-helpers.ts"
 
 describe("index.html of a run", () => {
@@ -28,5 +33,24 @@ describe("index.html of a run", () => {
     expect(page).toContain(`Compared with run <code>${firstId}</code>`)
     expect(page).toMatch(/<table class="trend">/)
     expect(readFileSync(join(out, firstId, "index.html"), "utf8")).not.toMatch(/<table class="trend">/)
+  })
+
+  it("reads titles, evidence and keyphrases only for the papers the page shows, and draws the same page as from all of them", async () => {
+    expect(first.status).toBe(0)
+    const runId = /run id\s+(\S+)/.exec(first.stdout)![1]
+    const load = (options: { mapPoints: number; papersPerTopic: number }) =>
+      Effect.runPromise(loadReportData(runId, new Map(), options).pipe(
+        Effect.provide(Layer.provideMerge(Store.layer({ file: db, readOnly: true }), NodeServices.layer)),
+        Effect.scoped
+      ))
+    const few = { mapPoints: 30, papersPerTopic: 2 }
+    const partial = await load(few)
+    const everything = await load({ mapPoints: 10_000, papersPerTopic: 10_000 })
+    expect(partial.papers.length).toBe(91)
+    expect(everything.papers.every((paper) => paper.title !== "" && paper.keyphrases.length > 0 && paper.evidence.length > 0)).toBe(true)
+    const withTitles = partial.papers.filter((paper) => paper.title !== "").length
+    expect(withTitles).toBeGreaterThanOrEqual(30)
+    expect(withTitles).toBeLessThan(91)
+    expect(renderReportHtml(partial, few)).toBe(renderReportHtml(everything, few))
   })
 })

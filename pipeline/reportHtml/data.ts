@@ -107,7 +107,11 @@ export interface HtmlTrend {
 export interface HtmlReportData {
   readonly header: HtmlReportHeader
   readonly topics: ReadonlyArray<HtmlTopic>
-  /** Every paper of the run (the renderer samples the map and caps the tables itself). */
+  /**
+   * Every paper of the run (the renderer samples the map and caps the tables itself). Read from a
+   * database, only the papers the page can show carry their title, topic label, evidence and
+   * keyphrases (`loadReportData`); the others have them empty.
+   */
   readonly papers: ReadonlyArray<HtmlPaper>
   readonly clusters: ReadonlyArray<HtmlCluster>
   readonly suggestions: ReadonlyArray<HtmlSuggestion>

@@ -22,7 +22,7 @@ const hash = (text: string): number => {
  * otherwise one per topic, the rest shared out in proportion to the topics' sizes
  * (largest remainder), each topic's papers taken in the order of their id's hash.
  */
-export const sampleMapPoints = (papers: ReadonlyArray<HtmlPaper>, cap: number): Array<number> => {
+export const sampleMapPoints = (papers: ReadonlyArray<Pick<HtmlPaper, "paperId" | "topic">>, cap: number): Array<number> => {
   const limit = Math.max(0, Math.floor(cap))
   if (papers.length <= limit) return papers.map((_, i) => i)
   const groups = new Map<string, Array<number>>()
