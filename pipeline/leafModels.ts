@@ -15,6 +15,16 @@ export interface LeafModels {
   readonly logPrior: Float64Array
   /** Word log probabilities, term-major over the run's vocabulary (cols × leaves). */
   readonly logWords: Float32Array
+  /**
+   * Per leaf, the stored run and position whose row holds its word model, for a leaf kept
+   * unchanged from a stored run; null (or absent) for a model the database does not hold yet.
+   */
+  readonly storedWords?: ReadonlyArray<StoredWords | null>
+}
+
+export interface StoredWords {
+  readonly runId: string
+  readonly position: number
 }
 
 /** A hash of what a leaf says about itself: label, keywords, description and examples (not its id or place). */
@@ -36,7 +46,7 @@ export const leafColumns = (models: LeafModels): Array<Float32Array> => {
 
 /** Leaf models from one column per leaf (the stored form). */
 export const fromColumns = (
-  leaves: ReadonlyArray<{ readonly nodeId: string; readonly fingerprint: string; readonly logPrior: number; readonly logWords: Float32Array }>
+  leaves: ReadonlyArray<{ readonly nodeId: string; readonly fingerprint: string; readonly logPrior: number; readonly logWords: Float32Array; readonly storedWords: StoredWords | null }>
 ): LeafModels => {
   const L = leaves.length
   const cols = leaves[0]?.logWords.length ?? 0
@@ -48,6 +58,7 @@ export const fromColumns = (
     nodeIds: leaves.map((leaf) => leaf.nodeId),
     fingerprints: leaves.map((leaf) => leaf.fingerprint),
     logPrior: Float64Array.from(leaves, (leaf) => leaf.logPrior),
-    logWords
+    logWords,
+    storedWords: leaves.map((leaf) => leaf.storedWords)
   }
 }

@@ -111,7 +111,9 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
     scores = interleave(keptScores, kept, logLikelihoods(matrix, freshWords, fresh.length, factors), fresh, L)
   }
   const posterior = softmaxRows(scores, L, options.evidenceScale, logPrior)
-  return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords })
+  // A kept leaf's words are the stored ones, value for value: the store points at them instead of writing them again.
+  const storedWords = Array.from(from, (source) => (source >= 0 ? stored.storedWords?.[source] ?? null : null))
+  return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords, storedWords })
 }
 
 /**

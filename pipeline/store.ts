@@ -15,7 +15,7 @@ import { normalizedTitle } from "./parse/identity.ts"
 import { appendRows, insertKeyphrases, insertPapers, insertRunPapers, stageStrings } from "./storeColumns.ts"
 import { appendTopics, clusterRows, runRow } from "./storeRows.ts"
 import { migrateKeyphrases, SCHEMA_STATEMENTS, tableExists } from "./storeSchema.ts"
-import { appendVectors, loadStoredRun, type StoredRun, VECTOR_SCHEMA } from "./storeVectors.ts"
+import { appendVectors, loadStoredRun, migrateLeafWords, type StoredRun, VECTOR_SCHEMA } from "./storeVectors.ts"
 
 export interface QueryResult {
   readonly columns: ReadonlyArray<string>
@@ -183,6 +183,7 @@ const writeInTransaction = async <R>(connection: DuckDBConnection, record: R, si
   try {
     await migrateKeyphrases(connection)
     for (const statement of [...SCHEMA_STATEMENTS, ...VECTOR_SCHEMA]) await connection.run(statement)
+    await migrateLeafWords(connection)
     const newPapers = await insert(connection, record, signal)
     signal.throwIfAborted()
     await connection.run("commit")

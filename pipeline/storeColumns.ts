@@ -23,9 +23,9 @@ import type { Paper, PaperAssignment } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
 import { quoteLiteral } from "./sql.ts"
 
-/** Rows through the generic appender path: each value converted by its JavaScript type. */
-export const appendRows = async (connection: DuckDBConnection, table: string, rows: Iterable<ReadonlyArray<unknown>>) => {
-  const appender = await connection.createAppender(table)
+/** Rows through the generic appender path: each value converted by its JavaScript type; `schema` when not main. */
+export const appendRows = async (connection: DuckDBConnection, table: string, rows: Iterable<ReadonlyArray<unknown>>, schema?: string) => {
+  const appender = await connection.createAppender(table, schema)
   const writer = DuckDBDataChunkWriter.forAppender(appender, { converter: JSToDuckDBValueConverter })
   for (const row of rows) writer.appendRow(row as Array<never>)
   writer.flush()

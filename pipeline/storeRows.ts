@@ -7,7 +7,7 @@ import type { DuckDBConnection } from "@duckdb/node-api"
 import { UNASSIGNED } from "./domain.ts"
 import type { ClusterSummary, RemapRecord, RunRecord } from "./runRecord.ts"
 import { insertTopics } from "./storeColumns.ts"
-import { leafModelRows } from "./storeVectors.ts"
+import { appendLeafModels } from "./storeVectors.ts"
 
 export const clusterRows = (runId: string, clusters: ReadonlyArray<ClusterSummary>) =>
   clusters.map((cluster) => [runId, cluster.clusterId, cluster.size, cluster.label, [...cluster.topTerms]])
@@ -33,5 +33,5 @@ export const appendTopics = async (connection: DuckDBConnection, append: AppendT
   ])
   await append("cluster_topics", record.clusterTopics.map((mapping) => [runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
   await insertTopics(connection, runId, paperIds, record.assignments)
-  await append("leaf_models", leafModelRows(runId, record.leafModels))
+  await appendLeafModels(connection, runId, record.leafModels)
 }

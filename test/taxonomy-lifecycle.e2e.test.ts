@@ -152,6 +152,38 @@ describe("the taxonomy lifecycle", () => {
     expect(await count(old, `select count(*) as n from leaf_models where run_id = '${oldRemapId}'`)).toBe(64)
   })
 
+  it("points a remap's kept leaves at the word models its source stored, and moves words kept in leaf_models to a table of their run", async () => {
+    const { remapId, papers } = remap(baseTaxonomy(), "unchanged-models")
+    const count = async (file: string, sql: string) => Number((await readDb(file, sql))[0].n)
+    // Every leaf kept: no words written again, every row pointing at the run's.
+    expect(await count(db, `select count(*) as n from leaf_models where run_id = '${remapId}' and words_run_id = '${runId}'`)).toBe(64)
+    expect(await count(db, `select count(*) as n from information_schema.tables where table_schema = 'leaf_words' and table_name = '${remapId}'`)).toBe(0)
+    // A new leaf: its words only, in the remap's own table.
+    const added = (await readDb(db, `select r.run_id from runs r join leaf_models l on l.run_id = r.run_id where r.kind = 'remap' group by r.run_id having count(*) = 65`))[0]?.run_id
+    expect(await count(db, `select count(*) as n from leaf_models where run_id = '${added}' and words_run_id = '${added}'`)).toBe(1)
+    expect(await count(db, `select count(*) as n from leaf_words."${added}"`)).toBe(1)
+
+    // A database as papersort wrote it before: every leaf's words in its leaf_models row.
+    const old = join(dir, "old-models.duckdb")
+    copyFileSync(db, old)
+    const instance = await DuckDBInstance.create(old)
+    const connection = await instance.connect()
+    const tables = (await connection.runAndReadAll("select table_name from information_schema.tables where table_schema = 'leaf_words'")).getColumns()[0].map(String)
+    for (const table of tables) {
+      await connection.run(`update leaf_models set log_words = w.log_words from leaf_words."${table}" w where leaf_models.words_run_id = '${table}' and w.position = leaf_models.words_position`)
+    }
+    for (const statement of ["alter table leaf_models drop column words_run_id", "alter table leaf_models drop column words_position", "drop schema leaf_words cascade"]) await connection.run(statement)
+    connection.closeSync()
+    instance.closeSync()
+    const result = runCli(["remap", "--run", runId, "--db", old, "--out", join(dir, "old-models-reports"), "--quiet"])
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+    const oldRemapId = /run id\s+(\S+)/.exec(result.stdout)![1]
+    expect(readCsv(join(dir, "old-models-reports", oldRemapId, "papers.csv"))).toEqual(papers)
+    expect(await count(old, "select count(*) - count(words_run_id) + coalesce(sum(octet_length(log_words)), 0) as n from leaf_models")).toBe(0)
+    expect(await count(old, `select count(*) as n from leaf_models where run_id = '${oldRemapId}' and words_run_id = '${runId}'`)).toBe(64)
+  })
+
   it("rebuilds a run's reports from the database alone, byte for byte", () => {
     const again = join(dir, "rebuilt")
     const result = runCli(["report", "--run", runId, "--db", db, "--out", again])
