@@ -15,7 +15,8 @@ import { normalizedTitle } from "./parse/identity.ts"
 import { appendRows, insertKeyphrases, insertPapers, insertRunPapers, stageStrings } from "./storeColumns.ts"
 import { appendTopics, clusterRows, runRow } from "./storeRows.ts"
 import { migrateKeyphrases, SCHEMA_STATEMENTS, tableExists } from "./storeSchema.ts"
-import { appendVectors, loadStoredRun, migrateLeafWords, type StoredRun, VECTOR_SCHEMA } from "./storeVectors.ts"
+import { LEAF_MODEL_SCHEMA, migrateLeafWords } from "./storeLeafModels.ts"
+import { appendVectors, loadStoredRun, type StoredRun, VECTOR_SCHEMA } from "./storeVectors.ts"
 
 export interface QueryResult {
   readonly columns: ReadonlyArray<string>
@@ -165,7 +166,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
   if (record.vectors !== null) {
     signal.throwIfAborted()
-    await appendVectors(connection, runId, "staged_paper_ids", record.vectors)
+    await appendVectors(connection, runId, record.papers.map((paper) => paper.paperId), record.clusterOfPaper, record.vectors)
   }
   await connection.run("drop table staged_paper_ids")
   return newPapers.size
@@ -182,7 +183,7 @@ const writeInTransaction = async <R>(connection: DuckDBConnection, record: R, si
   await connection.run("begin transaction")
   try {
     await migrateKeyphrases(connection)
-    for (const statement of [...SCHEMA_STATEMENTS, ...VECTOR_SCHEMA]) await connection.run(statement)
+    for (const statement of [...SCHEMA_STATEMENTS, ...VECTOR_SCHEMA, ...LEAF_MODEL_SCHEMA]) await connection.run(statement)
     await migrateLeafWords(connection)
     const newPapers = await insert(connection, record, signal)
     signal.throwIfAborted()

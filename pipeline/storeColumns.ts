@@ -204,3 +204,15 @@ export const insertPapers = (connection: DuckDBConnection, runId: string, papers
     for (const vector of [id, arxivId, title, titleKey, abstract, authors, published, categories, format, extra, firstSeen]) vector.flush()
   })
 }
+
+/** A typed array's bytes, as a view (no copy). */
+export const bytesOf = (array: Int32Array | Float32Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
+
+/** A blob value's bytes, as DuckDB hands them over (a view, not necessarily 4-byte aligned). */
+export const blobView = (value: unknown): Uint8Array => (value as { readonly bytes: Uint8Array }).bytes
+
+/** Copy a blob's bytes into a fresh (aligned) buffer. */
+export const blobBytes = (value: unknown): ArrayBuffer => {
+  const bytes = blobView(value)
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+}

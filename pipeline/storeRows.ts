@@ -7,7 +7,7 @@ import type { DuckDBConnection } from "@duckdb/node-api"
 import { UNASSIGNED } from "./domain.ts"
 import type { ClusterSummary, RemapRecord, RunRecord } from "./runRecord.ts"
 import { insertTopics } from "./storeColumns.ts"
-import { appendLeafModels } from "./storeVectors.ts"
+import { appendLeafModels } from "./storeLeafModels.ts"
 
 export const clusterRows = (runId: string, clusters: ReadonlyArray<ClusterSummary>) =>
   clusters.map((cluster) => [runId, cluster.clusterId, cluster.size, cluster.label, [...cluster.topTerms]])

@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { parse } from "csv-parse/sync"
 import { describe, expect, it } from "vitest"
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml"
+import { loadStoredRun } from "../pipeline/storeVectors.ts"
 import { readDb, runCli, tempDir } from "./cli-helpers.ts"
 
 interface YamlNode { id: string; label: string; description?: string; keywords?: Array<string>; examples?: Array<string>; children?: Array<YamlNode> }
@@ -182,6 +183,39 @@ describe("the taxonomy lifecycle", () => {
     expect(readCsv(join(dir, "old-models-reports", oldRemapId, "papers.csv"))).toEqual(papers)
     expect(await count(old, "select count(*) - count(words_run_id) + coalesce(sum(octet_length(log_words)), 0) as n from leaf_models")).toBe(0)
     expect(await count(old, `select count(*) as n from leaf_models where run_id = '${oldRemapId}' and words_run_id = '${runId}'`)).toBe(64)
+  })
+
+  it("reads a run's vectors from a database that kept them a row per paper", async () => {
+    const { papers } = remap(baseTaxonomy(), "vectors-now")
+    const old = join(dir, "old-vectors.duckdb")
+    copyFileSync(db, old)
+    const instance = await DuckDBInstance.create(old)
+    const connection = await instance.connect()
+    const stored = await loadStoredRun(connection, runId)
+    const { matrix } = stored.vectorized
+    expect(matrix.rows).toBe(91)
+    // The earlier layout: each paper's column ids and weights as two blobs of its own row.
+    await connection.run("create table paper_vector_blobs (run_id varchar not null, position integer not null, paper_id varchar not null, columns blob not null, weights blob not null)")
+    const appender = await connection.createAppender("paper_vector_blobs")
+    const bytes = (array: Int32Array | Float32Array) => new Uint8Array(array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength))
+    stored.paperIds.forEach((paperId, row) => {
+      const [start, end] = [matrix.offsets[row], matrix.offsets[row + 1]]
+      appender.appendVarchar(runId)
+      appender.appendInteger(row)
+      appender.appendVarchar(paperId)
+      appender.appendBlob(bytes(matrix.indices.subarray(start, end)))
+      appender.appendBlob(bytes(matrix.values.subarray(start, end)))
+      appender.endRow()
+    })
+    appender.closeSync()
+    await connection.run("drop schema run_vectors cascade")
+    connection.closeSync()
+    instance.closeSync()
+    const result = runCli(["remap", "--run", runId, "--db", old, "--out", join(dir, "old-vectors-reports"), "--quiet"])
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+    const oldRemapId = /run id\s+(\S+)/.exec(result.stdout)![1]
+    expect(readCsv(join(dir, "old-vectors-reports", oldRemapId, "papers.csv"))).toEqual(papers)
   })
 
   it("rebuilds a run's reports from the database alone, byte for byte", () => {
