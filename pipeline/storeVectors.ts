@@ -40,22 +40,26 @@ export const appendVectors = async (connection: DuckDBConnection, runId: string,
   await connection.run(`create table ${vectorsTable(runId)} (
     first_row integer not null, paper_ids varchar not null, clusters blob not null, lengths blob not null, columns blob not null, weights blob not null)`)
   // Copies (slice), not views: the matrix may live in shared memory, which DuckDB cannot be handed.
-  function* rows() {
+  // Each row is flushed on its own: buffered, a million papers' rows would sit in the appender's
+  // chunk (a gigabyte) on top of their copy in the table.
+  const appender = await connection.createAppender(runId, "run_vectors")
+  try {
     for (let first = 0; first < matrix.rows; first += PAPERS_PER_ROW) {
       const end = Math.min(matrix.rows, first + PAPERS_PER_ROW)
       const lengths = Int32Array.from({ length: end - first }, (_, i) => matrix.offsets[first + i + 1] - matrix.offsets[first + i])
       const [from, to] = [matrix.offsets[first], matrix.offsets[end]]
-      yield [
-        first,
-        JSON.stringify(paperIds.slice(first, end)),
-        bytesOf(clusterOfPaper.slice(first, end)),
-        bytesOf(lengths),
-        bytesOf(matrix.indices.slice(from, to)),
-        bytesOf(matrix.values.slice(from, to))
-      ]
+      appender.appendInteger(first)
+      appender.appendVarchar(JSON.stringify(paperIds.slice(first, end)))
+      appender.appendBlob(bytesOf(clusterOfPaper.slice(first, end)))
+      appender.appendBlob(bytesOf(lengths))
+      appender.appendBlob(bytesOf(matrix.indices.slice(from, to)))
+      appender.appendBlob(bytesOf(matrix.values.slice(from, to)))
+      appender.endRow()
+      appender.flushSync()
     }
+  } finally {
+    appender.closeSync()
   }
-  await appendRows(connection, runId, rows(), "run_vectors")
 }
 
 /** A stored run, as `remap` needs it: what the mapping reads, nothing a remap copies inside the database. */
