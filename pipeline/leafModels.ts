@@ -51,9 +51,9 @@ export const fromColumns = (
   const L = leaves.length
   const cols = leaves[0]?.logWords.length ?? 0
   const logWords = new Float32Array(cols * L)
-  // Row by row of the term-major array, each column read in step: writes in order, as `leafColumns` reads.
-  const columns = leaves.map((leaf) => leaf.logWords)
-  for (let t = 0, i = 0; t < cols; t++) for (let l = 0; l < L; l++, i++) logWords[i] = columns[l][t]
+  leaves.forEach(({ logWords: column }, l) => {
+    for (let t = 0; t < cols; t++) logWords[t * L + l] = column[t]
+  })
   return {
     nodeIds: leaves.map((leaf) => leaf.nodeId),
     fingerprints: leaves.map((leaf) => leaf.fingerprint),
