@@ -1,5 +1,5 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs"
-import { DuckDBInstance } from "@duckdb/node-api"
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
 import { join } from "node:path"
 import { parse } from "csv-parse/sync"
 import { describe, expect, it } from "vitest"
@@ -36,6 +36,22 @@ describe("the taxonomy lifecycle", () => {
     expect(result.status).toBe(0)
     const remapId = /run id\s+(\S+)/.exec(result.stdout)![1]
     return { remapId, papers: readCsv(join(out, remapId, "papers.csv")), changes: readCsv(join(out, remapId, "changes.csv")) }
+  }
+
+  /** A copy of the database, changed by `change` into an earlier layout, then remapped from the run. */
+  const remapOldCopy = async (name: string, change: (connection: DuckDBConnection) => Promise<void>) => {
+    const file = join(dir, `${name}.duckdb`)
+    copyFileSync(db, file)
+    const instance = await DuckDBInstance.create(file)
+    const connection = await instance.connect()
+    await change(connection)
+    connection.closeSync()
+    instance.closeSync()
+    const reports = join(dir, `${name}-reports`)
+    const result = runCli(["remap", "--run", runId, "--db", file, "--out", reports, "--quiet"])
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+    return { file, reports, remapId: /run id\s+(\S+)/.exec(result.stdout)![1] }
   }
 
   it("checks a taxonomy and prints its tree", () => {
@@ -136,17 +152,9 @@ describe("the taxonomy lifecycle", () => {
     for (const row of papers) expect(row.keyphrases).toBe(runKeyphrases.get(row.paper_id))
 
     // A database as papersort wrote it before: keyphrases a table, no leaf models.
-    const old = join(dir, "old.duckdb")
-    copyFileSync(db, old)
-    const instance = await DuckDBInstance.create(old)
-    const connection = await instance.connect()
-    for (const statement of ["drop view keyphrases", "alter table paper_keyphrases rename to keyphrases", "drop table leaf_models"]) await connection.run(statement)
-    connection.closeSync()
-    instance.closeSync()
-    const result = runCli(["remap", "--run", runId, "--db", old, "--out", join(dir, "old-reports"), "--quiet"])
-    expect(result.stderr).toBe("")
-    expect(result.status).toBe(0)
-    const oldRemapId = /run id\s+(\S+)/.exec(result.stdout)![1]
+    const { file: old, remapId: oldRemapId } = await remapOldCopy("old", async (connection) => {
+      for (const statement of ["drop view keyphrases", "alter table paper_keyphrases rename to keyphrases", "drop table leaf_models"]) await connection.run(statement)
+    })
     expect(await readDb(old, "select table_name, table_type from information_schema.tables where table_name like '%keyphrases' order by table_name"))
       .toEqual([{ table_name: "keyphrases", table_type: "VIEW" }, { table_name: "paper_keyphrases", table_type: "BASE TABLE" }])
     expect(await count(old, `select count(*) as n from keyphrases where run_id = '${oldRemapId}'`)).toBe(sourceCount)
@@ -165,57 +173,41 @@ describe("the taxonomy lifecycle", () => {
     expect(await count(db, `select count(*) as n from leaf_words."${added}"`)).toBe(1)
 
     // A database as papersort wrote it before: every leaf's words in its leaf_models row.
-    const old = join(dir, "old-models.duckdb")
-    copyFileSync(db, old)
-    const instance = await DuckDBInstance.create(old)
-    const connection = await instance.connect()
-    const tables = (await connection.runAndReadAll("select table_name from information_schema.tables where table_schema = 'leaf_words'")).getColumns()[0].map(String)
-    for (const table of tables) {
-      await connection.run(`update leaf_models set log_words = w.log_words from leaf_words."${table}" w where leaf_models.words_run_id = '${table}' and w.position = leaf_models.words_position`)
-    }
-    for (const statement of ["alter table leaf_models drop column words_run_id", "alter table leaf_models drop column words_position", "drop schema leaf_words cascade"]) await connection.run(statement)
-    connection.closeSync()
-    instance.closeSync()
-    const result = runCli(["remap", "--run", runId, "--db", old, "--out", join(dir, "old-models-reports"), "--quiet"])
-    expect(result.stderr).toBe("")
-    expect(result.status).toBe(0)
-    const oldRemapId = /run id\s+(\S+)/.exec(result.stdout)![1]
-    expect(readCsv(join(dir, "old-models-reports", oldRemapId, "papers.csv"))).toEqual(papers)
+    const { file: old, reports, remapId: oldRemapId } = await remapOldCopy("old-models", async (connection) => {
+      const tables = (await connection.runAndReadAll("select table_name from information_schema.tables where table_schema = 'leaf_words'")).getColumns()[0].map(String)
+      for (const table of tables) {
+        await connection.run(`update leaf_models set log_words = w.log_words from leaf_words."${table}" w where leaf_models.words_run_id = '${table}' and w.position = leaf_models.words_position`)
+      }
+      for (const statement of ["alter table leaf_models drop column words_run_id", "alter table leaf_models drop column words_position", "drop schema leaf_words cascade"]) await connection.run(statement)
+    })
+    expect(readCsv(join(reports, oldRemapId, "papers.csv"))).toEqual(papers)
     expect(await count(old, "select count(*) - count(words_run_id) + coalesce(sum(octet_length(log_words)), 0) as n from leaf_models")).toBe(0)
     expect(await count(old, `select count(*) as n from leaf_models where run_id = '${oldRemapId}' and words_run_id = '${runId}'`)).toBe(64)
   })
 
   it("reads a run's vectors from a database that kept them a row per paper", async () => {
     const { papers } = remap(baseTaxonomy(), "vectors-now")
-    const old = join(dir, "old-vectors.duckdb")
-    copyFileSync(db, old)
-    const instance = await DuckDBInstance.create(old)
-    const connection = await instance.connect()
-    const stored = await loadStoredRun(connection, runId)
-    const { matrix } = stored.vectorized
-    expect(matrix.rows).toBe(91)
-    // The earlier layout: each paper's column ids and weights as two blobs of its own row.
-    await connection.run("create table paper_vector_blobs (run_id varchar not null, position integer not null, paper_id varchar not null, columns blob not null, weights blob not null)")
-    const appender = await connection.createAppender("paper_vector_blobs")
-    const bytes = (array: Int32Array | Float32Array) => new Uint8Array(array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength))
-    stored.paperIds.forEach((paperId, row) => {
-      const [start, end] = [matrix.offsets[row], matrix.offsets[row + 1]]
-      appender.appendVarchar(runId)
-      appender.appendInteger(row)
-      appender.appendVarchar(paperId)
-      appender.appendBlob(bytes(matrix.indices.subarray(start, end)))
-      appender.appendBlob(bytes(matrix.values.subarray(start, end)))
-      appender.endRow()
+    const { reports, remapId: oldRemapId } = await remapOldCopy("old-vectors", async (connection) => {
+      const stored = await loadStoredRun(connection, runId)
+      const { matrix } = stored.vectorized
+      expect(matrix.rows).toBe(91)
+      // The earlier layout: each paper's column ids and weights as two blobs of its own row.
+      await connection.run("create table paper_vector_blobs (run_id varchar not null, position integer not null, paper_id varchar not null, columns blob not null, weights blob not null)")
+      const appender = await connection.createAppender("paper_vector_blobs")
+      const bytes = (array: Int32Array | Float32Array) => new Uint8Array(array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength))
+      stored.paperIds.forEach((paperId, row) => {
+        const [start, end] = [matrix.offsets[row], matrix.offsets[row + 1]]
+        appender.appendVarchar(runId)
+        appender.appendInteger(row)
+        appender.appendVarchar(paperId)
+        appender.appendBlob(bytes(matrix.indices.subarray(start, end)))
+        appender.appendBlob(bytes(matrix.values.subarray(start, end)))
+        appender.endRow()
+      })
+      appender.closeSync()
+      await connection.run("drop schema run_vectors cascade")
     })
-    appender.closeSync()
-    await connection.run("drop schema run_vectors cascade")
-    connection.closeSync()
-    instance.closeSync()
-    const result = runCli(["remap", "--run", runId, "--db", old, "--out", join(dir, "old-vectors-reports"), "--quiet"])
-    expect(result.stderr).toBe("")
-    expect(result.status).toBe(0)
-    const oldRemapId = /run id\s+(\S+)/.exec(result.stdout)![1]
-    expect(readCsv(join(dir, "old-vectors-reports", oldRemapId, "papers.csv"))).toEqual(papers)
+    expect(readCsv(join(reports, oldRemapId, "papers.csv"))).toEqual(papers)
   })
 
   it("rebuilds a run's reports from the database alone, byte for byte", () => {
