@@ -157,7 +157,8 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   await fillInMetadata(connection, record.papers.filter((paper) => !newPapers.has(paper.paperId)))
   // Each paper's id once, by position: the longest tables join it in inside the database.
   signal.throwIfAborted()
-  await stageStrings(connection, "staged_paper_ids", record.papers.map((paper) => paper.paperId))
+  const paperIds = record.papers.map((paper) => paper.paperId)
+  await stageStrings(connection, "staged_paper_ids", paperIds)
   await insertRunPapers(connection, runId, "staged_paper_ids", { clusterOfPaper: record.clusterOfPaper, ...record.coordinates })
   signal.throwIfAborted()
   await insertKeyphrases(connection, runId, "staged_paper_ids", record.keyphrases)
@@ -166,7 +167,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
   if (record.vectors !== null) {
     signal.throwIfAborted()
-    await appendVectors(connection, runId, record.papers.map((paper) => paper.paperId), record.clusterOfPaper, record.vectors)
+    await appendVectors(connection, runId, paperIds, record.clusterOfPaper, record.vectors)
   }
   await connection.run("drop table staged_paper_ids")
   return newPapers.size

@@ -1,7 +1,7 @@
 /**
- * The rows a run or a remap adds, table by table, as the store appends them: generators,
- * so that a million papers' rows are never all in memory at once. The longest tables (a row
- * per paper or more) go in by column instead (storeColumns.ts).
+ * The short tables' rows a run or a remap adds (the run, its clusters, taxonomy and cluster
+ * topics), as the store appends them. The longest tables (a row per paper or more) go in by
+ * column instead (storeColumns.ts).
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { UNASSIGNED } from "./domain.ts"

@@ -3,11 +3,15 @@ import { quoteLiteral } from "./sql.ts"
 
 /**
  * Whether the database has this table or view (a new file has none until its first run writes the
- * schema); with `type`, only one of that kind ('BASE TABLE' or 'VIEW').
+ * schema); with `type`, only one of that kind ('BASE TABLE' or 'VIEW'); in `schema`, by default main.
  */
-export const tableExists = async (connection: DuckDBConnection, name: string, type?: "BASE TABLE" | "VIEW"): Promise<boolean> =>
+export const tableExists = async (
+  connection: DuckDBConnection,
+  name: string,
+  { type, schema = "main" }: { readonly type?: "BASE TABLE" | "VIEW"; readonly schema?: string } = {}
+): Promise<boolean> =>
   (await connection.runAndReadAll(
-    `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'main' and table_name = ${quoteLiteral(name)}${
+    `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = ${quoteLiteral(schema)} and table_name = ${quoteLiteral(name)}${
       type === undefined ? "" : ` and table_type = ${quoteLiteral(type)}`
     }`
   )).currentRowCount > 0
@@ -18,7 +22,7 @@ export const tableExists = async (connection: DuckDBConnection, name: string, ty
  * and the view takes its name. Runs inside the write's transaction, before the schema.
  */
 export const migrateKeyphrases = async (connection: DuckDBConnection) => {
-  if (await tableExists(connection, "keyphrases", "BASE TABLE")) await connection.run("alter table keyphrases rename to paper_keyphrases")
+  if (await tableExists(connection, "keyphrases", { type: "BASE TABLE" })) await connection.run("alter table keyphrases rename to paper_keyphrases")
 }
 
 /** The DuckDB tables and views of the contract (ARCHITECTURE.md, "DuckDB tables"). */

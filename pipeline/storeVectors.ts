@@ -148,10 +148,7 @@ const loadRunVectors = async (connection: DuckDBConnection, vectorsRunId: string
  * A remap's papers and clusters are its source's, copied, and its vectors the source's.
  */
 const loadVectors = async (connection: DuckDBConnection, runId: string, vectorsRunId: string, cols: number) => {
-  const hasOwnTable = (await connection.runAndReadAll(
-    `select 1 from information_schema.tables where table_catalog = current_database() and table_schema = 'run_vectors' and table_name = ${quoteLiteral(vectorsRunId)}`
-  )).currentRowCount > 0
-  if (hasOwnTable) return loadRunVectors(connection, vectorsRunId, cols)
+  if (await tableExists(connection, vectorsRunId, { schema: "run_vectors" })) return loadRunVectors(connection, vectorsRunId, cols)
   const [run, vectorsRun] = [quoteLiteral(runId), quoteLiteral(vectorsRunId)]
   const blobs = (await tableExists(connection, "paper_vector_blobs"))
     ? (await connection.runAndReadAll(`
