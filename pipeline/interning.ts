@@ -13,30 +13,19 @@ const FNV_PRIME = 0x01000193
 export const TEXT_HASH_START = FNV_OFFSET
 export const textHashStep = (hash: number, code: number): number => Math.imul(hash ^ code, FNV_PRIME)
 
-/** Slots of an open-addressing table of ids (-1: empty), kept at most 3/4 full. */
-class Slots {
-  mask = (1 << 12) - 1
-  ids = new Int32Array(1 << 12).fill(-1)
-  private count = 0
+/** Slots of an open-addressing table: slot s holds a hash at 2s and its id at 2s + 1 (-1: empty). */
+const emptySlots = (count: number): Int32Array => {
+  const slots = new Int32Array(2 * count)
+  for (let s = 1; s < slots.length; s += 2) slots[s] = -1
+  return slots
+}
 
-  /** Make room for one more id; `hashOf(id)` re-places the ones there. */
-  reserve(hashOf: (id: number) => number) {
-    if ((this.count + 1) * 4 <= this.mask * 3) return
-    const old = this.ids
-    this.mask = old.length * 2 - 1
-    this.ids = new Int32Array(old.length * 2).fill(-1)
-    for (const id of old) {
-      if (id === -1) continue
-      let slot = hashOf(id) & this.mask
-      while (this.ids[slot] !== -1) slot = (slot + 1) & this.mask
-      this.ids[slot] = id
-    }
-  }
-
-  place(slot: number, id: number) {
-    this.ids[slot] = id
-    this.count++
-  }
+/** Put `id` (whose value hashes to `hash`) in the first empty slot from its own. */
+const placeIn = (slots: Int32Array, mask: number, hash: number, id: number) => {
+  let slot = hash & mask
+  while (slots[2 * slot + 1] !== -1) slot = (slot + 1) & mask
+  slots[2 * slot] = hash
+  slots[2 * slot + 1] = id
 }
 
 /**
@@ -48,11 +37,25 @@ class Slots {
 const ownCopy = (text: string, start: number, end: number): string =>
   end - start < 13 ? text.slice(start, end) : ` ${text.slice(start, end)}`.slice(1)
 
-/** Distinct substrings of texts, each with an id (0, 1, …) in order of first sight. */
+/**
+ * Distinct substrings of texts, each with an id (0, 1, …) in order of first sight. A probe
+ * reads its slot's hash and id side by side, and compares characters from one buffer of them
+ * all: following each candidate's string to compare it cost a cache miss per lookup (the
+ * keyphrase and vectorize passes look up every token of the corpus).
+ */
 export class TextInterner {
   readonly values: Array<string> = []
+  /** Slot s: a hash at 2s, its id at 2s + 1 (-1: empty); at most 3/4 full. */
+  private slots = emptySlots(1 << 12)
+  private mask = (1 << 12) - 1
+  /** Value `id`'s characters are `chars[starts[id]]` … `chars[starts[id + 1] - 1]`. */
+  private chars = new Uint16Array(1 << 14)
+  private readonly starts = new Growable(new Int32Array(1024))
   private readonly hashes = new Growable(new Int32Array(1024))
-  private readonly slots = new Slots()
+
+  constructor() {
+    this.starts.push(0)
+  }
 
   get size(): number {
     return this.values.length
@@ -68,16 +71,20 @@ export class TextInterner {
   /** `idOf` for a caller that has hashed the characters already (`TEXT_HASH_START`, `textHashStep`). */
   idOfHashed(text: string, start: number, end: number, hash: number): number {
     const length = end - start
-    const { ids, mask } = this.slots
-    const hashes = this.hashes.data
+    const { slots, mask } = this
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const id = ids[slot]
+      const id = slots[2 * slot + 1]
       if (id === -1) break
-      if (hashes[id] !== hash) continue
-      const value = this.values[id]
-      if (value.length === length && text.startsWith(value, start)) return id
+      if (slots[2 * slot] !== hash) continue
+      const starts = this.starts.data
+      const from = starts[id]
+      if (starts[id + 1] - from !== length) continue
+      const chars = this.chars
+      let i = 0
+      while (i < length && chars[from + i] === text.charCodeAt(start + i)) i++
+      if (i === length) return id
     }
-    return this.add(ownCopy(text, start, end), hash)
+    return this.add(text, start, end, hash)
   }
 
   /** Id of a whole string. */
@@ -85,15 +92,30 @@ export class TextInterner {
     return this.idOf(value, 0, value.length)
   }
 
-  private add(value: string, hash: number): number {
-    this.slots.reserve((id) => this.hashes.data[id])
+  private add(text: string, start: number, end: number, hash: number): number {
+    if ((this.values.length + 1) * 4 > this.mask * 3) this.grow()
     const id = this.values.length
-    this.values.push(value)
+    this.values.push(ownCopy(text, start, end))
+    const from = this.starts.data[id]
+    const length = end - start
+    if (from + length > this.chars.length) {
+      let capacity = this.chars.length * 2
+      while (capacity < from + length) capacity *= 2
+      const chars = new Uint16Array(capacity)
+      chars.set(this.chars.subarray(0, from))
+      this.chars = chars
+    }
+    for (let i = 0; i < length; i++) this.chars[from + i] = text.charCodeAt(start + i)
+    this.starts.push(from + length)
     this.hashes.push(hash)
-    let slot = hash & this.slots.mask
-    while (this.slots.ids[slot] !== -1) slot = (slot + 1) & this.slots.mask
-    this.slots.place(slot, id)
+    placeIn(this.slots, this.mask, hash, id)
     return id
+  }
+
+  private grow() {
+    this.mask = this.mask * 2 + 1
+    this.slots = emptySlots(this.mask + 1)
+    for (let id = 0; id < this.values.length; id++) placeIn(this.slots, this.mask, this.hashes.data[id], id)
   }
 }
 
@@ -103,7 +125,9 @@ export class SequenceInterner {
   readonly starts = new Growable(new Int32Array(1024))
   readonly items = new Growable(new Int32Array(4096))
   private readonly hashes = new Growable(new Int32Array(1024))
-  private readonly slots = new Slots()
+  /** Slot s: a hash at 2s, its id at 2s + 1 (-1: empty), as in TextInterner. */
+  private slots = emptySlots(1 << 12)
+  private mask = (1 << 12) - 1
 
   constructor() {
     this.starts.push(0)
@@ -122,29 +146,33 @@ export class SequenceInterner {
   idOf(sequence: Int32Array, length: number): number {
     let hash = FNV_OFFSET
     for (let i = 0; i < length; i++) hash = Math.imul(hash ^ sequence[i], FNV_PRIME)
-    const { ids, mask } = this.slots
-    const starts = this.starts.data
-    const items = this.items.data
+    const { slots, mask } = this
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const id = ids[slot]
+      const id = slots[2 * slot + 1]
       if (id === -1) break
-      if (this.hashes.data[id] !== hash || starts[id + 1] - starts[id] !== length) continue
+      if (slots[2 * slot] !== hash) continue
+      const starts = this.starts.data
+      const from = starts[id]
+      if (starts[id + 1] - from !== length) continue
+      const items = this.items.data
       let i = 0
-      while (i < length && items[starts[id] + i] === sequence[i]) i++
+      while (i < length && items[from + i] === sequence[i]) i++
       if (i === length) return id
     }
     return this.add(sequence, length, hash)
   }
 
   private add(sequence: Int32Array, length: number, hash: number): number {
-    this.slots.reserve((id) => this.hashes.data[id])
+    if ((this.size + 1) * 4 > this.mask * 3) {
+      this.mask = this.mask * 2 + 1
+      this.slots = emptySlots(this.mask + 1)
+      for (let id = 0; id < this.size; id++) placeIn(this.slots, this.mask, this.hashes.data[id], id)
+    }
     const id = this.size
     for (let i = 0; i < length; i++) this.items.push(sequence[i])
     this.starts.push(this.items.length)
     this.hashes.push(hash)
-    let slot = hash & this.slots.mask
-    while (this.slots.ids[slot] !== -1) slot = (slot + 1) & this.slots.mask
-    this.slots.place(slot, id)
+    placeIn(this.slots, this.mask, hash, id)
     return id
   }
 }

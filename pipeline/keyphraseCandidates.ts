@@ -6,13 +6,19 @@
 import type { Paper } from "./domain.ts"
 import { Growable } from "./growable.ts"
 import { SequenceInterner } from "./interning.ts"
-import { keyPartsOf, scanTaggedWords, stemWords, surfaceWords, type WordInfo } from "./keyphraseWords.ts"
+import { hasLetter, isStopToken, keyPartsOf, scanTaggedWords, stemWords, surfaceOf, surfaceWords, tagName, tokenPhrase, tokenText } from "./keyphraseWords.ts"
 
 const MAX_PHRASE_WORDS = 4
 
 /** Tags that may sit inside a noun phrase; `N` is the tagger's tag for unknown words. */
 const PHRASE_TAGS = new Set(["JJ", "JJR", "JJS", "NN", "NNS", "NNP", "NNPS", "N", "VBG", "FW"])
 const HEAD_TAGS = new Set(["NN", "NNS", "NNP", "NNPS", "N", "VBG", "FW"])
+/** Per tag id (keyphraseWords.ts): IN_PHRASE | HEAD, or 0; worked out the first time the tag is seen. */
+const IN_PHRASE = 1
+const HEAD = 2
+const tagKinds: Array<number> = []
+const kindOf = (tag: number): number =>
+  (tagKinds[tag] ??= (PHRASE_TAGS.has(tagName(tag)) ? IN_PHRASE : 0) | (HEAD_TAGS.has(tagName(tag)) ? HEAD : 0))
 
 /**
  * Phrases by their words' ids: a phrase's key is the stem ids of its words (in `stemWords`),
@@ -47,9 +53,9 @@ export const candidatePhrases = (text: string): Array<Candidate> => {
   return out
 }
 
-/** The run of phrase words being read (reused), and the buffers a candidate's ids are gathered in. */
-const run: Array<WordInfo> = []
-const runTags: Array<string> = []
+/** The run of phrase words being read (token ids, reused), and the buffers a candidate's ids are gathered in. */
+let run = new Int32Array(256)
+let runTags = new Int32Array(256)
 let runLength = 0
 let keyBuffer = new Int32Array(64)
 const surfaceBuffer = new Int32Array(MAX_PHRASE_WORDS)
@@ -77,26 +83,34 @@ const forEachCandidate = (text: string, onCandidate: (key: number, surface: numb
     let start = 0
     let end = runLength
     runLength = 0
-    while (start < end && (run[start].isStop || !run[start].hasLetter)) start++
-    while (end > start && (run[end - 1].isStop || !HEAD_TAGS.has(runTags[end - 1]))) end--
+    while (start < end && (isStopToken(run[start]) || !hasLetter(run[start]))) start++
+    while (end > start && (isStopToken(run[end - 1]) || (kindOf(runTags[end - 1]) & HEAD) === 0)) end--
     if (end <= start) return
     // Long runs keep their last words: English noun phrases put the head at the end.
     const first = Math.max(start, end - MAX_PHRASE_WORDS)
-    if (end - first === 1 && run[first].token.length < 3) return
-    // A one-word phrase's id is kept on its word: about half the candidates, no lookup.
-    let surface = end - first === 1 ? run[first].phrase : -1
+    if (end - first === 1 && tokenText(run[first]).length < 3) return
+    // A one-word phrase's id is kept with its token: about half the candidates, no lookup.
+    let surface = end - first === 1 ? tokenPhrase.data[run[first]] : -1
     if (surface < 0) {
-      for (let i = first; i < end; i++) surfaceBuffer[i - first] = run[i].surface
+      for (let i = first; i < end; i++) surfaceBuffer[i - first] = surfaceOf(run[i])
       surface = phraseSurfaces.idOf(surfaceBuffer, end - first)
-      if (end - first === 1) run[first].phrase = surface
+      if (end - first === 1) tokenPhrase.data[run[first]] = surface
     }
     // A surface's key is its words' stemmed parts: worked out the first time the surface is seen.
     while (keyOfSurface.length <= surface) keyOfSurface.push(keyOf(first, end))
     if (keyOfSurface.data[surface] >= 0) onCandidate(keyOfSurface.data[surface], surface)
   }
-  scanTaggedWords(text, (info, tag) => {
-    if (PHRASE_TAGS.has(tag) && info.hasLetter) {
-      run[runLength] = info
+  scanTaggedWords(text, (token, tag) => {
+    if ((kindOf(tag) & IN_PHRASE) !== 0 && hasLetter(token)) {
+      if (runLength === run.length) {
+        const longer = new Int32Array(2 * runLength)
+        longer.set(run)
+        run = longer
+        const longerTags = new Int32Array(2 * runLength)
+        longerTags.set(runTags)
+        runTags = longerTags
+      }
+      run[runLength] = token
       runTags[runLength++] = tag
     } else {
       flush()

@@ -3,6 +3,7 @@
  * Brill POS tags, each distinct token interned once with the facts a phrase needs of it.
  */
 import { createRequire } from "node:module"
+import { Growable } from "./growable.ts"
 import { TEXT_HASH_START, TextInterner, textHashStep } from "./interning.ts"
 import { isStopWord, isWhiteSpace, phraseKey } from "./text.ts"
 
@@ -46,109 +47,136 @@ const getTagger = () => {
 export const surfaceWords = new TextInterner()
 export const stemWords = new TextInterner()
 
-/** What the phrase finder asks of a distinct token, looked up once per token. */
-export interface WordInfo {
-  readonly token: string
-  /**
-   * Brill tag in each context: previous tag DT (+1), previous word "would" (+2). natural's
-   * English rules (tr_from_posjs) look only at the word itself, the previous word ("would")
-   * and the previous word's final tag ("DT"), and apply left to right: a word's tag is a
-   * function of those three, so it is worked out once per context.
-   */
-  readonly tags: Array<string | undefined>
-  readonly lexiconTag: string
-  /** Its surface's id in `surfaceWords`: capitalised words lower-cased, acronyms kept. */
-  readonly surface: number
-  readonly isStop: boolean
-  readonly hasLetter: boolean
-  readonly isWould: boolean
-  /** Ids in `stemWords` of its stemmed parts (`phraseKey` of its surface: "x-ray" → "x", "ray"); on first use. */
-  keyParts: Int32Array | undefined
-  /** Id of the one-word phrase of its surface (keyphraseCandidates.ts); -1 until first used. */
-  phrase: number
+/** Brill tags ("NN", "DT") as small integers: a word's tag is compared and stored as one. */
+const tagNames: Array<string> = []
+const tagIds = new Map<string, number>()
+const tagIdOf = (name: string): number => {
+  let id = tagIds.get(name)
+  if (id === undefined) {
+    id = tagNames.length
+    tagNames.push(name)
+    tagIds.set(name, id)
+  }
+  return id
 }
+export const tagName = (tag: number): string => tagNames[tag]
+const DT = tagIdOf("DT")
 
+const IS_STOP = 1
+const HAS_LETTER = 2
+const IS_WOULD = 4
+
+/**
+ * What the phrase finder asks of a distinct token, worked out once per token and kept in
+ * arrays by token id (one object per token, and its array of tags, cost a cache miss or two per
+ * word of the corpus):
+ * - `tags`: its Brill tag in each context at 4 × id + (previous tag DT: 1) + (previous word
+ *   "would": 2), -1 until first needed. natural's English rules (tr_from_posjs) look only at
+ *   the word itself, the previous word ("would") and the previous word's final tag ("DT"), and
+ *   apply left to right: a word's tag is a function of those three.
+ * - `surface`: its surface's id in `surfaceWords` (capitalised words lower-cased, acronyms kept).
+ * - `phrase`: the id of the one-word phrase of its surface (keyphraseCandidates.ts), -1 until used.
+ * - `keyParts`: ids in `stemWords` of its stemmed parts (`phraseKey` of its surface: "x-ray" →
+ *   "x", "ray"), on first use.
+ */
 const tokens = new TextInterner()
-const infos: Array<WordInfo> = []
+const tokenTags = new Growable(new Int32Array(4096))
+const tokenLexiconTag = new Growable(new Int32Array(1024))
+const tokenFlags = new Growable(new Int8Array(1024))
+const tokenSurface = new Growable(new Int32Array(1024))
+export const tokenPhrase = new Growable(new Int32Array(1024))
+const tokenKeyParts: Array<Int32Array | undefined> = []
 
-const infoOf = (id: number): WordInfo => {
-  let info = infos[id]
-  if (info === undefined) {
+/** Id of `text.slice(start, end)` (hashed as interning.ts does) among the tokens, its facts worked out the first time. */
+const tokenAt = (text: string, start: number, end: number, hash: number): number => {
+  const id = tokens.idOfHashed(text, start, end, hash)
+  if (id === tokenFlags.length) {
     const token = tokens.values[id]
     const lower = token.toLowerCase()
-    info = {
-      token,
-      tags: [undefined, undefined, undefined, undefined],
-      lexiconTag: getTagger().brill.lexicon.tagWord(token)[0],
-      surface: surfaceWords.intern(/^[A-Z][a-z]/.test(token) ? lower : token),
-      isStop: isStopWord(lower),
-      hasLetter: /[A-Za-z]/.test(token),
-      isWould: lower === "would",
-      keyParts: undefined,
-      phrase: -1
-    }
-    infos[id] = info
+    for (let context = 0; context < 4; context++) tokenTags.push(-1)
+    tokenLexiconTag.push(tagIdOf(getTagger().brill.lexicon.tagWord(token)[0]))
+    tokenFlags.push((isStopWord(lower) ? IS_STOP : 0) | (/[A-Za-z]/.test(token) ? HAS_LETTER : 0) | (lower === "would" ? IS_WOULD : 0))
+    tokenSurface.push(surfaceWords.intern(/^[A-Z][a-z]/.test(token) ? lower : token))
+    tokenPhrase.push(-1)
+    tokenKeyParts.push(undefined)
   }
-  return info
+  return id
 }
 
-export const keyPartsOf = (info: WordInfo): Int32Array => {
-  if (info.keyParts === undefined) {
-    const key = phraseKey(surfaceWords.values[info.surface])
-    info.keyParts = key.length === 0 ? new Int32Array(0) : Int32Array.from(key.split(" "), (part) => stemWords.intern(part))
+export const tokenText = (token: number): string => tokens.values[token]
+export const isStopToken = (token: number): boolean => (tokenFlags.data[token] & IS_STOP) !== 0
+export const hasLetter = (token: number): boolean => (tokenFlags.data[token] & HAS_LETTER) !== 0
+export const surfaceOf = (token: number): number => tokenSurface.data[token]
+
+export const keyPartsOf = (token: number): Int32Array => {
+  let parts = tokenKeyParts[token]
+  if (parts === undefined) {
+    const key = phraseKey(surfaceWords.values[tokenSurface.data[token]])
+    parts = key.length === 0 ? new Int32Array(0) : Int32Array.from(key.split(" "), (part) => stemWords.intern(part))
+    tokenKeyParts[token] = parts
   }
-  return info.keyParts
+  return parts
 }
 
-const tagOf = (info: WordInfo, previousIsDt: boolean, previousIsWould: boolean): string => {
-  const slot = (previousIsDt ? 1 : 0) + (previousIsWould ? 2 : 0)
-  let tag = info.tags[slot]
-  if (tag === undefined) {
+const tagOf = (token: number, previousIsDt: boolean, previousIsWould: boolean): number => {
+  const slot = 4 * token + (previousIsDt ? 1 : 0) + (previousIsWould ? 2 : 0)
+  let tag = tokenTags.data[slot]
+  if (tag < 0) {
     // A two-word sentence whose first word carries exactly the context the rules can see.
     const sentence: Sentence = {
-      taggedWords: [{ token: previousIsWould ? "would" : "", tag: previousIsDt ? "DT" : "" }, { token: info.token, tag: info.lexiconTag }]
+      taggedWords: [
+        { token: previousIsWould ? "would" : "", tag: previousIsDt ? "DT" : "" },
+        { token: tokens.values[token], tag: tagNames[tokenLexiconTag.data[token]] }
+      ]
     }
     for (const rule of getTagger().rules) rule.apply(sentence, 1)
-    tag = sentence.taggedWords[1].tag
-    info.tags[slot] = tag
+    tag = tagIdOf(sentence.taggedWords[1].tag)
+    tokenTags.data[slot] = tag
   }
   return tag
 }
 
-/** Tags of a sentence's first `length` words into `tags`, in place of natural's `BrillPOSTagger.tag`, with the same output. */
-const tagSentence = (words: ReadonlyArray<WordInfo>, length: number, tags: Array<string>) => {
+/** Tags of a sentence's first `length` tokens into `tags`, in place of natural's `BrillPOSTagger.tag`, with the same output. */
+const tagSentence = (words: Int32Array, length: number, tags: Int32Array) => {
   // A natural release with other kinds of rules: its own (slower) tagger.
   if (!getTagger().memoisable) {
-    getTagger().brill.tag(words.slice(0, length).map((word) => word.token)).taggedWords.forEach(({ tag }, i) => (tags[i] = tag))
+    const tokenTexts = Array.from(words.subarray(0, length), tokenText)
+    getTagger().brill.tag(tokenTexts).taggedWords.forEach(({ tag }, i) => (tags[i] = tagIdOf(tag)))
     return
   }
   let previousIsDt = false
   let previousIsWould = false
   for (let i = 0; i < length; i++) {
-    const info = words[i]
-    const tag = tagOf(info, previousIsDt, previousIsWould)
+    const token = words[i]
+    const tag = tagOf(token, previousIsDt, previousIsWould)
     tags[i] = tag
-    previousIsDt = tag === "DT"
-    previousIsWould = info.isWould
+    previousIsDt = tag === DT
+    previousIsWould = (tokenFlags.data[token] & IS_WOULD) !== 0
   }
 }
 
 /** Tags of a sentence's tokens, as natural's Brill tagger gives them. */
 export const tagTokens = (sentence: ReadonlyArray<string>): Array<TaggedWord> => {
-  const words = sentence.map((token) => infoOf(tokens.intern(token)))
-  const tags: Array<string> = []
+  const words = Int32Array.from(sentence, (token) => tokenAt(token, 0, token.length, hashOf(token)))
+  const tags = new Int32Array(words.length)
   tagSentence(words, words.length, tags)
-  return words.map((word, i) => ({ token: word.token, tag: tags[i] }))
+  return sentence.map((token, i) => ({ token, tag: tagNames[tags[i]] }))
+}
+
+const hashOf = (text: string): number => {
+  let hash = TEXT_HASH_START
+  for (let i = 0; i < text.length; i++) hash = textHashStep(hash, text.charCodeAt(i))
+  return hash
 }
 
 const isAlphanumeric = (code: number): boolean => (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122)
 const isUpperOrDigit = (code: number): boolean => (code >= 48 && code <= 57) || (code >= 65 && code <= 90)
 const isSentenceEnd = (code: number): boolean => code === 46 || code === 33 || code === 63
 
-/** The sentence being read: its words, and their tags once it is tagged (reused: a sentence is ~25 words). */
-const sentenceWords: Array<WordInfo> = []
+/** The sentence being read: its tokens, and their tags once it is tagged (reused: a sentence is ~25 words). */
+let sentenceWords = new Int32Array(256)
+let sentenceTags = new Int32Array(256)
 let sentenceLength = 0
-const sentenceTags: Array<string> = []
 
 /**
  * The tagged words of a text, sentence by sentence: `onWord` for each, `onSentenceEnd` after
@@ -157,7 +185,7 @@ const sentenceTags: Array<string> = []
  * read in one pass over the characters: a token already seen costs a hash of its
  * characters, not a string.
  */
-export const scanTaggedWords = (text: string, onWord: (info: WordInfo, tag: string) => void, onSentenceEnd: () => void) => {
+export const scanTaggedWords = (text: string, onWord: (token: number, tag: number) => void, onSentenceEnd: () => void) => {
   const endSentence = () => {
     if (sentenceLength === 0) return
     tagSentence(sentenceWords, sentenceLength, sentenceTags)
@@ -194,10 +222,13 @@ export const scanTaggedWords = (text: string, onWord: (info: WordInfo, tag: stri
       }
       hash = hashToLastAlphanumeric
     }
-    const info = infoOf(tokens.idOfHashed(text, start, end, hash))
-    if (sentenceLength < sentenceWords.length) sentenceWords[sentenceLength] = info
-    else sentenceWords.push(info)
-    sentenceLength++
+    if (sentenceLength === sentenceWords.length) {
+      const words = new Int32Array(2 * sentenceLength)
+      words.set(sentenceWords)
+      sentenceWords = words
+      sentenceTags = new Int32Array(2 * sentenceLength)
+    }
+    sentenceWords[sentenceLength++] = tokenAt(text, start, end, hash)
     start = end
   }
   endSentence()
