@@ -196,12 +196,20 @@ const writeInTransaction = async <R>(connection: DuckDBConnection, record: R, si
   }
 }
 
+/**
+ * A run's appends go to disk a row group (122,880 rows) at a time as they are made. DuckDB's
+ * default gathers five row groups per table before it writes them, and a run's transaction
+ * appends to several tables at once: at 200,000 papers the store held 495 MB of uncommitted rows
+ * in memory by its end, 255 MB with this setting (same store time).
+ */
+const WRITE_SETTINGS = { write_buffer_row_group_count: "1" }
+
 const openInstance = (options: StoreOptions) =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: () => {
         if (!options.readOnly) mkdirSync(dirname(options.file), { recursive: true })
-        return DuckDBInstance.create(options.file, options.readOnly ? { access_mode: "READ_ONLY" } : {})
+        return DuckDBInstance.create(options.file, options.readOnly ? { access_mode: "READ_ONLY" } : WRITE_SETTINGS)
       },
       catch: (cause) => openError(options.file, cause)
     }),
