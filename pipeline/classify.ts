@@ -9,7 +9,8 @@ import { chooseK, type KChoice } from "./chooseK.ts"
 import { kMeans, type Clustering } from "./cluster.ts"
 import type { PaperKeyphrases } from "./keyphrases.ts"
 import { keyphrasesInBackground } from "./keyphrasesBackground.ts"
-import { type Projection, projectPapers } from "./project.ts"
+import type { Projection } from "./project.ts"
+import { projectInBackground } from "./projectBackground.ts"
 import type { LeafModels } from "./leafModels.ts"
 import { mapFromModels, reusableLeaves } from "./mapFromModels.ts"
 import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeText, nodeVector } from "./map.ts"
@@ -31,7 +32,8 @@ export interface Classified {
   readonly vectorized: Vectorized
   readonly kChoice: KChoice | null
   readonly clustering: Clustering
-  readonly coordinates: Projection
+  /** Computed on a second thread while the caller stores the rest (projectBackground.ts). */
+  readonly coordinates: Promise<Projection>
   readonly clusters: ReadonlyArray<ClusterSummary>
   readonly clusterTopics: ReadonlyArray<ClusterMapping>
   readonly assignments: ReadonlyArray<PaperAssignment>
@@ -186,10 +188,10 @@ export const classify = async (
   observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)
   const { assignments, clusterTopics, leafModels } = assignTopics(vectorized, clustering, taxonomy, options.map)
   observe("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
+  // The report map's 2-D projection needs only the vectors: a second thread from here on.
+  const coordinates = projectInBackground(vectorized.matrix, options.seed)
   const keyphrases = await pendingKeyphrases
   const clusters = summarizeClusters(keyphrases, clustering, vectorized.model)
   observe("keyphrases", `${keyphrases.phrase.length} phrases; cluster labels`)
-  const coordinates = projectPapers(vectorized.matrix, options.seed)
-  observe("project", "2-D map of the papers for the report")
   return { keyphrases, vectorized, kChoice, clustering, coordinates, clusters, clusterTopics, assignments, leafModels }
 }

@@ -27,8 +27,11 @@ export interface RunRecord {
   readonly params: Readonly<Record<string, unknown>>
   readonly papers: ReadonlyArray<Paper>
   readonly clusterOfPaper: Int32Array
-  /** Each paper's place on the report's map (a 2-D projection of its TF-IDF vector). */
-  readonly coordinates: Projection
+  /**
+   * Each paper's place on the report's map (a 2-D projection of its TF-IDF vector), still being
+   * computed on a second thread when the store starts: it writes them last.
+   */
+  readonly coordinates: Promise<Projection>
   readonly keyphrases: PaperKeyphrases
   readonly clusters: ReadonlyArray<ClusterSummary>
   readonly clusterTopics: ReadonlyArray<ClusterMapping>

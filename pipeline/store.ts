@@ -159,7 +159,6 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   signal.throwIfAborted()
   const paperIds = record.papers.map((paper) => paper.paperId)
   await stageStrings(connection, "staged_paper_ids", paperIds)
-  await insertRunPapers(connection, runId, "staged_paper_ids", { clusterOfPaper: record.clusterOfPaper, ...record.coordinates })
   signal.throwIfAborted()
   await insertKeyphrases(connection, runId, "staged_paper_ids", record.keyphrases)
   await append("clusters", clusterRows(runId, record.clusters))
@@ -169,6 +168,10 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
     signal.throwIfAborted()
     await appendVectors(connection, runId, paperIds, record.clusterOfPaper, record.vectors)
   }
+  // Last: the map coordinates come from a second thread that ran beside the writes above.
+  const coordinates = await record.coordinates
+  signal.throwIfAborted()
+  await insertRunPapers(connection, runId, "staged_paper_ids", { clusterOfPaper: record.clusterOfPaper, ...coordinates })
   await connection.run("drop table staged_paper_ids")
   return newPapers.size
 }

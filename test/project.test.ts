@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs"
 import type { Paper } from "../pipeline/domain.ts"
 import { parseText } from "../pipeline/parse/index.ts"
 import { projectPapers } from "../pipeline/project.ts"
+import { projectInBackground } from "../pipeline/projectBackground.ts"
 import { DEFAULT_VECTORIZE, fitTransform, type SparseRows } from "../pipeline/vectorize.ts"
 import { samplePapers } from "./fixtures-helpers.ts"
 
@@ -92,6 +93,27 @@ describe("project", () => {
       const other = projectPapers(matrix, 7)
       assert.isAbove(correlation(first.x, other.x), 0.99)
       assert.isAbove(correlation(first.y, other.y), 0.95)
+    }))
+
+  it.effect("gives the same coordinates on a second thread as in line", () =>
+    Effect.gen(function*() {
+      // The sample's rows 60 times over: enough rows (5,460) for the worker to be used.
+      const one = vectorize(samplePapers())
+      const copies = 60
+      const nonZeros = one.offsets[one.rows]
+      const offsets = new Int32Array(one.rows * copies + 1)
+      const indices = new Int32Array(nonZeros * copies)
+      const values = new Float32Array(nonZeros * copies)
+      for (let c = 0; c < copies; c++) {
+        for (let r = 0; r < one.rows; r++) offsets[c * one.rows + r + 1] = c * nonZeros + one.offsets[r + 1]
+        indices.set(one.indices.subarray(0, nonZeros), c * nonZeros)
+        values.set(one.values.subarray(0, nonZeros), c * nonZeros)
+      }
+      const matrix: SparseRows = { rows: one.rows * copies, cols: one.cols, offsets, indices, values }
+      const inLine = projectPapers(matrix, 42)
+      const background = yield* Effect.promise(() => projectInBackground(matrix, 42))
+      assert.deepStrictEqual(Array.from(background.x), Array.from(inLine.x))
+      assert.deepStrictEqual(Array.from(background.y), Array.from(inLine.y))
     }))
 
   it.effect("matches the leading principal components of the dense centred matrix", () =>
