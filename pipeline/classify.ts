@@ -9,13 +9,12 @@ import { chooseK, type KChoice } from "./chooseK.ts"
 import { kMeans, type Clustering } from "./cluster.ts"
 import type { PaperKeyphrases } from "./keyphrases.ts"
 import { keyphrasesInBackground } from "./keyphrasesBackground.ts"
-import type { Projection } from "./project.ts"
 import { projectInBackground } from "./projectBackground.ts"
 import type { LeafModels } from "./leafModels.ts"
 import { mapFromModels, reusableLeaves } from "./mapFromModels.ts"
 import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeText, nodeVector } from "./map.ts"
 import { stageProgress } from "./progress.ts"
-import type { ClusterSummary } from "./runRecord.ts"
+import type { ClusterSummary, RunFinishing } from "./runRecord.ts"
 import { terms } from "./text.ts"
 import { DEFAULT_VECTORIZE, defaultMinDf, fitTransform, rowOf, type SparseVector, type TfidfModel, type Vectorized } from "./vectorize.ts"
 
@@ -27,18 +26,17 @@ export interface ClassifyOptions {
 
 export const DEFAULT_CLASSIFY: ClassifyOptions = { k: "auto", seed: 42, map: DEFAULT_MAP }
 
-export interface Classified {
-  readonly keyphrases: PaperKeyphrases
+/** A run's classification as far as this thread takes it: everything but what `RunFinishing` holds. */
+export interface Mapped {
   readonly vectorized: Vectorized
   readonly kChoice: KChoice | null
   readonly clustering: Clustering
-  /** Computed on a second thread while the caller stores the rest (projectBackground.ts). */
-  readonly coordinates: Promise<Projection>
-  readonly clusters: ReadonlyArray<ClusterSummary>
   readonly clusterTopics: ReadonlyArray<ClusterMapping>
   readonly assignments: ReadonlyArray<PaperAssignment>
   readonly leafModels: LeafModels
 }
+
+export interface Classified extends Mapped, RunFinishing {}
 
 /** Every term of the taxonomy's own text stays in the vocabulary, however rare in this dump. */
 export const taxonomyTerms = (taxonomy: Taxonomy): Set<string> => {
@@ -149,15 +147,21 @@ export const assignTopics = (
   }
 }
 
-export const classify = async (
+/**
+ * Vectorise, cluster and map the papers on this thread, while second threads extract the
+ * keyphrases and (from the end of the map) project the papers for the report's map: returns
+ * as soon as the map is done, with what those threads finish as `finishing`, so that the caller
+ * can store the rest meanwhile. `observe` hears of each stage, the keyphrases' when they arrive.
+ */
+export const classifyInStages = (
   papers: ReadonlyArray<Paper>,
   taxonomy: Taxonomy,
   options: ClassifyOptions,
   observe: StageObserver = () => undefined
-): Promise<Classified> => {
+): { readonly mapped: Mapped; readonly finishing: Promise<RunFinishing> } => {
   // Keyphrases come from a second thread while this one vectorises, clusters and maps:
   // only the cluster labels need them.
-  // Its bar shows only when this thread waits for it; a rate from then on would mislead, so none.
+  // Its bar shows only while this thread is free (waiting, or storing); a rate would mislead, so none.
   const pendingKeyphrases = keyphrasesInBackground(papers, (done) => stageProgress("keyphrases", done, papers.length, "papers done"))
   const vectorized = fitTransform(papers, {
     ...DEFAULT_VECTORIZE,
@@ -190,8 +194,24 @@ export const classify = async (
   observe("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
   // The report map's 2-D projection needs only the vectors: a second thread from here on.
   const coordinates = projectInBackground(vectorized.matrix, options.seed)
-  const keyphrases = await pendingKeyphrases
-  const clusters = summarizeClusters(keyphrases, clustering, vectorized.model)
-  observe("keyphrases", `${keyphrases.phrase.length} phrases; cluster labels`)
-  return { keyphrases, vectorized, kChoice, clustering, coordinates, clusters, clusterTopics, assignments, leafModels }
+  const labelled = pendingKeyphrases.then((keyphrases) => {
+    const clusters = summarizeClusters(keyphrases, clustering, vectorized.model)
+    observe("keyphrases", `${keyphrases.phrase.length} phrases; cluster labels`)
+    return { keyphrases, clusters }
+  })
+  return {
+    mapped: { vectorized, kChoice, clustering, clusterTopics, assignments, leafModels },
+    finishing: Promise.all([labelled, coordinates]).then(([{ keyphrases, clusters }, projection]) => ({ keyphrases, clusters, coordinates: projection }))
+  }
+}
+
+/** `classifyInStages`, waiting for the second threads. */
+export const classify = async (
+  papers: ReadonlyArray<Paper>,
+  taxonomy: Taxonomy,
+  options: ClassifyOptions,
+  observe: StageObserver = () => undefined
+): Promise<Classified> => {
+  const { mapped, finishing } = classifyInStages(papers, taxonomy, options, observe)
+  return { ...mapped, ...(await finishing) }
 }

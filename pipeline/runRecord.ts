@@ -16,6 +16,17 @@ export interface ClusterSummary {
   readonly topKeyphrases: ReadonlyArray<string>
 }
 
+/**
+ * What a run's second threads finish after the map: the keyphrases (and the cluster labels made
+ * of them), and the report map's coordinates. The store writes the rest of the run meanwhile.
+ */
+export interface RunFinishing {
+  readonly keyphrases: PaperKeyphrases
+  readonly clusters: ReadonlyArray<ClusterSummary>
+  /** Each paper's place on the report's map (a 2-D projection of its TF-IDF vector). */
+  readonly coordinates: Projection
+}
+
 export interface RunRecord {
   readonly runId: string
   readonly kind: "run" | "remap"
@@ -27,13 +38,8 @@ export interface RunRecord {
   readonly params: Readonly<Record<string, unknown>>
   readonly papers: ReadonlyArray<Paper>
   readonly clusterOfPaper: Int32Array
-  /**
-   * Each paper's place on the report's map (a 2-D projection of its TF-IDF vector), still being
-   * computed on a second thread when the store starts: it writes them last.
-   */
-  readonly coordinates: Promise<Projection>
-  readonly keyphrases: PaperKeyphrases
-  readonly clusters: ReadonlyArray<ClusterSummary>
+  /** Still being computed on second threads when the store starts: it writes them last. */
+  readonly finishing: Promise<RunFinishing>
   readonly clusterTopics: ReadonlyArray<ClusterMapping>
   readonly assignments: ReadonlyArray<Assignment>
   /** What the map learned per leaf: a remap starts from it. */

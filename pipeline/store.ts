@@ -159,18 +159,17 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   signal.throwIfAborted()
   const paperIds = record.papers.map((paper) => paper.paperId)
   await stageStrings(connection, "staged_paper_ids", paperIds)
-  signal.throwIfAborted()
-  await insertKeyphrases(connection, runId, "staged_paper_ids", record.keyphrases)
-  await append("clusters", clusterRows(runId, record.clusters))
   await appendTopics(connection, append, record, "staged_paper_ids")
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
   if (record.vectors !== null) {
     signal.throwIfAborted()
     await appendVectors(connection, runId, paperIds, record.clusterOfPaper, record.vectors)
   }
-  // Last: the map coordinates come from a second thread that ran beside the writes above.
-  const coordinates = await record.coordinates
+  // Last: the keyphrases, cluster labels and map coordinates come from second threads that ran beside the writes above.
+  const { clusters, coordinates, keyphrases } = await record.finishing
   signal.throwIfAborted()
+  await insertKeyphrases(connection, runId, "staged_paper_ids", keyphrases)
+  await append("clusters", clusterRows(runId, clusters))
   await insertRunPapers(connection, runId, "staged_paper_ids", { clusterOfPaper: record.clusterOfPaper, ...coordinates })
   await connection.run("drop table staged_paper_ids")
   return newPapers.size

@@ -9,7 +9,7 @@
 import { resolve } from "node:path"
 import { Clock, Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { type Classified, classify, DEFAULT_CLASSIFY } from "../classify.ts"
+import { classifyInStages, DEFAULT_CLASSIFY, type Mapped } from "../classify.ts"
 import { dedupePapers } from "../dedupe.ts"
 import { FORMATS, type Paper, type Taxonomy, UsageError } from "../domain.ts"
 import { parseFile, type ParseOptions } from "../parse/index.ts"
@@ -75,8 +75,9 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: Pars
   const resolved = yield* store.resolveIdentities(distinct)
   const papers = resolved.some((paper, i) => paper !== distinct[i]) ? dedupePapers(resolved).papers : resolved
   progress.stage("dedupe", `${papers.length} distinct papers (${input.papers.length - papers.length} duplicates merged)`, input.papers.length)
-  const classified = yield* Effect.promise(() =>
-    classify(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length))
+  // The store starts as soon as the map is done; the keyphrases and map coordinates follow into it from their threads.
+  const { mapped: classified, finishing } = yield* Effect.sync(() =>
+    classifyInStages(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length))
   )
   const runId = newRunId(yield* Clock.currentTimeMillis)
   const params = {
@@ -95,9 +96,7 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: Pars
     params,
     papers,
     clusterOfPaper: classified.clustering.labels,
-    coordinates: classified.coordinates,
-    keyphrases: classified.keyphrases,
-    clusters: classified.clusters,
+    finishing,
     clusterTopics: classified.clusterTopics,
     assignments: classified.assignments,
     leafModels: classified.leafModels,
@@ -114,7 +113,7 @@ const printSummary = Effect.fn("run.printSummary")(function*(run: {
   readonly input: ParsedInputs
   readonly papers: number
   readonly newPapers: number
-  readonly classified: Classified
+  readonly classified: Mapped
   readonly reports: WrittenReports
 }) {
   const store = yield* Store
