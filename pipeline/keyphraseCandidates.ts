@@ -144,7 +144,8 @@ const mostUsed = (surfaces: Map<number, number>): number => {
 export class CandidateTable {
   readonly offsets = new Growable(new Int32Array(1024))
   readonly entryKey = new Growable(new Int32Array(1 << 16))
-  readonly entryWeight = new Growable(new Float64Array(1 << 16))
+  /** Weighted counts are small whole numbers (2 per use in the title, 1 in the abstract): exact in 32 bits. */
+  readonly entryWeight = new Growable(new Float32Array(1 << 16))
   readonly entrySurface = new Growable(new Int32Array(1 << 16))
 
   constructor() {
