@@ -87,9 +87,8 @@ const tokenSurface = new Growable(new Int32Array(1024))
 export const tokenPhrase = new Growable(new Int32Array(1024))
 const tokenKeyParts: Array<Int32Array | undefined> = []
 
-/** Id of `text.slice(start, end)` (hashed as interning.ts does) among the tokens, its facts worked out the first time. */
-const tokenAt = (text: string, start: number, end: number, hash: number): number => {
-  const id = tokens.idOfHashed(text, start, end, hash)
+/** A token's id (from `tokens`) once its facts are worked out: the first time it is seen. */
+const withFacts = (id: number): number => {
   if (id === tokenFlags.length) {
     const token = tokens.values[id]
     const lower = token.toLowerCase()
@@ -157,16 +156,10 @@ const tagSentence = (words: Int32Array, length: number, tags: Int32Array) => {
 
 /** Tags of a sentence's tokens, as natural's Brill tagger gives them. */
 export const tagTokens = (sentence: ReadonlyArray<string>): Array<TaggedWord> => {
-  const words = Int32Array.from(sentence, (token) => tokenAt(token, 0, token.length, hashOf(token)))
+  const words = Int32Array.from(sentence, (token) => withFacts(tokens.intern(token)))
   const tags = new Int32Array(words.length)
   tagSentence(words, words.length, tags)
   return sentence.map((token, i) => ({ token, tag: tagNames[tags[i]] }))
-}
-
-const hashOf = (text: string): number => {
-  let hash = TEXT_HASH_START
-  for (let i = 0; i < text.length; i++) hash = textHashStep(hash, text.charCodeAt(i))
-  return hash
 }
 
 const isAlphanumeric = (code: number): boolean => (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122)
@@ -228,7 +221,7 @@ export const scanTaggedWords = (text: string, onWord: (token: number, tag: numbe
       sentenceWords = words
       sentenceTags = new Int32Array(2 * sentenceLength)
     }
-    sentenceWords[sentenceLength++] = tokenAt(text, start, end, hash)
+    sentenceWords[sentenceLength++] = withFacts(tokens.idOfHashed(text, start, end, hash))
     start = end
   }
   endSentence()
