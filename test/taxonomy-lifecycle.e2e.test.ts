@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { parse } from "csv-parse/sync"
 import { describe, expect, it } from "vitest"
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml"
+import { bytesOf } from "../pipeline/storeColumns.ts"
 import { loadStoredRun } from "../pipeline/storeVectors.ts"
 import { readDb, runCli, tempDir } from "./cli-helpers.ts"
 
@@ -194,14 +195,13 @@ describe("the taxonomy lifecycle", () => {
       // The earlier layout: each paper's column ids and weights as two blobs of its own row.
       await connection.run("create table paper_vector_blobs (run_id varchar not null, position integer not null, paper_id varchar not null, columns blob not null, weights blob not null)")
       const appender = await connection.createAppender("paper_vector_blobs")
-      const bytes = (array: Int32Array | Float32Array) => new Uint8Array(array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength))
       stored.paperIds.forEach((paperId, row) => {
         const [start, end] = [matrix.offsets[row], matrix.offsets[row + 1]]
         appender.appendVarchar(runId)
         appender.appendInteger(row)
         appender.appendVarchar(paperId)
-        appender.appendBlob(bytes(matrix.indices.subarray(start, end)))
-        appender.appendBlob(bytes(matrix.values.subarray(start, end)))
+        appender.appendBlob(bytesOf(matrix.indices.subarray(start, end)))
+        appender.appendBlob(bytesOf(matrix.values.subarray(start, end)))
         appender.endRow()
       })
       appender.closeSync()
