@@ -185,8 +185,10 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
  */
 const writeInTransaction = async <R>(connection: DuckDBConnection, record: R, signal: AbortSignal, insert: (connection: DuckDBConnection, record: R, signal: AbortSignal) => Promise<number>): Promise<number> => {
   // Restored by value after the commit: `reset memory_limit` left a 1M run's report at the lower limit.
-  const limit = String((await connection.runAndReadAll("select current_setting('memory_limit')")).getRowsJson()[0]?.[0])
-  if (WRITE_MEMORY_LIMIT !== undefined) await connection.run(`set memory_limit = '${WRITE_MEMORY_LIMIT}'`)
+  const limit = WRITE_MEMORY_LIMIT === undefined
+    ? undefined
+    : String((await connection.runAndReadAll("select current_setting('memory_limit')")).getRowsJson()[0]?.[0])
+  if (limit !== undefined) await connection.run(`set memory_limit = '${WRITE_MEMORY_LIMIT}'`)
   await connection.run("begin transaction")
   try {
     await migrateKeyphrases(connection)
@@ -200,7 +202,7 @@ const writeInTransaction = async <R>(connection: DuckDBConnection, record: R, si
     await connection.run("rollback").catch(() => undefined)
     throw cause
   } finally {
-    if (WRITE_MEMORY_LIMIT !== undefined) await connection.run(`set memory_limit = '${limit}'`).catch(() => undefined)
+    if (limit !== undefined) await connection.run(`set memory_limit = '${limit}'`).catch(() => undefined)
   }
 }
 
