@@ -54,17 +54,16 @@ export const candidatePhrases = (text: string): Array<Candidate> => {
 }
 
 /** The run of phrase words being read (token ids, reused), and the buffers a candidate's ids are gathered in. */
-let run = new Int32Array(256)
-let runTags = new Int32Array(256)
-let runLength = 0
+const run = new Growable(new Int32Array(256))
+const runTags = new Growable(new Int32Array(256))
 let keyBuffer = new Int32Array(64)
 const surfaceBuffer = new Int32Array(MAX_PHRASE_WORDS)
 
-/** Key id of the phrase `run[first]` … `run[end - 1]`: its words' stemmed parts; -1 when it has none. */
+/** Key id of the phrase `run.data[first]` … `run.data[end - 1]`: its words' stemmed parts; -1 when it has none. */
 const keyOf = (first: number, end: number): number => {
   let keyLength = 0
   for (let i = first; i < end; i++) {
-    const parts = keyPartsOf(run[i])
+    const parts = keyPartsOf(run.data[i])
     if (keyLength + parts.length > keyBuffer.length) {
       const larger = new Int32Array(2 * (keyLength + parts.length))
       larger.set(keyBuffer)
@@ -79,22 +78,24 @@ const keyOf = (first: number, end: number): number => {
 /** Each noun-phrase candidate of a text, in order of appearance, as its key id and surface id. */
 const forEachCandidate = (text: string, onCandidate: (key: number, surface: number) => void) => {
   const flush = () => {
-    if (runLength === 0) return
+    if (run.length === 0) return
     let start = 0
-    let end = runLength
-    runLength = 0
-    while (start < end && (isStopToken(run[start]) || !hasLetter(run[start]))) start++
-    while (end > start && (isStopToken(run[end - 1]) || (kindOf(runTags[end - 1]) & HEAD) === 0)) end--
+    let end = run.length
+    run.length = 0
+    runTags.length = 0
+    const words = run.data
+    while (start < end && (isStopToken(words[start]) || !hasLetter(words[start]))) start++
+    while (end > start && (isStopToken(words[end - 1]) || (kindOf(runTags.data[end - 1]) & HEAD) === 0)) end--
     if (end <= start) return
     // Long runs keep their last words: English noun phrases put the head at the end.
     const first = Math.max(start, end - MAX_PHRASE_WORDS)
-    if (end - first === 1 && tokenText(run[first]).length < 3) return
+    if (end - first === 1 && tokenText(words[first]).length < 3) return
     // A one-word phrase's id is kept with its token: about half the candidates, no lookup.
-    let surface = end - first === 1 ? tokenPhrase.data[run[first]] : -1
+    let surface = end - first === 1 ? tokenPhrase.data[words[first]] : -1
     if (surface < 0) {
-      for (let i = first; i < end; i++) surfaceBuffer[i - first] = surfaceOf(run[i])
+      for (let i = first; i < end; i++) surfaceBuffer[i - first] = surfaceOf(words[i])
       surface = phraseSurfaces.idOf(surfaceBuffer, end - first)
-      if (end - first === 1) tokenPhrase.data[run[first]] = surface
+      if (end - first === 1) tokenPhrase.data[words[first]] = surface
     }
     // A surface's key is its words' stemmed parts: worked out the first time the surface is seen.
     while (keyOfSurface.length <= surface) keyOfSurface.push(keyOf(first, end))
@@ -102,16 +103,8 @@ const forEachCandidate = (text: string, onCandidate: (key: number, surface: numb
   }
   scanTaggedWords(text, (token, tag) => {
     if ((kindOf(tag) & IN_PHRASE) !== 0 && hasLetter(token)) {
-      if (runLength === run.length) {
-        const longer = new Int32Array(2 * runLength)
-        longer.set(run)
-        run = longer
-        const longerTags = new Int32Array(2 * runLength)
-        longerTags.set(runTags)
-        runTags = longerTags
-      }
-      run[runLength] = token
-      runTags[runLength++] = tag
+      run.push(token)
+      runTags.push(tag)
     } else {
       flush()
     }

@@ -167,9 +167,8 @@ const isUpperOrDigit = (code: number): boolean => (code >= 48 && code <= 57) || 
 const isSentenceEnd = (code: number): boolean => code === 46 || code === 33 || code === 63
 
 /** The sentence being read: its tokens, and their tags once it is tagged (reused: a sentence is ~25 words). */
-let sentenceWords = new Int32Array(256)
-let sentenceTags = new Int32Array(256)
-let sentenceLength = 0
+const sentenceWords = new Growable(new Int32Array(256))
+const sentenceTags = new Growable(new Int32Array(256))
 
 /**
  * The tagged words of a text, sentence by sentence: `onWord` for each, `onSentenceEnd` after
@@ -180,10 +179,12 @@ let sentenceLength = 0
  */
 export const scanTaggedWords = (text: string, onWord: (token: number, tag: number) => void, onSentenceEnd: () => void) => {
   const endSentence = () => {
-    if (sentenceLength === 0) return
-    tagSentence(sentenceWords, sentenceLength, sentenceTags)
-    for (let i = 0; i < sentenceLength; i++) onWord(sentenceWords[i], sentenceTags[i])
-    sentenceLength = 0
+    const words = sentenceWords.length
+    if (words === 0) return
+    sentenceTags.ensure(words)
+    tagSentence(sentenceWords.data, words, sentenceTags.data)
+    for (let i = 0; i < words; i++) onWord(sentenceWords.data[i], sentenceTags.data[i])
+    sentenceWords.length = 0
     onSentenceEnd()
   }
   const length = text.length
@@ -215,13 +216,7 @@ export const scanTaggedWords = (text: string, onWord: (token: number, tag: numbe
       }
       hash = hashToLastAlphanumeric
     }
-    if (sentenceLength === sentenceWords.length) {
-      const words = new Int32Array(2 * sentenceLength)
-      words.set(sentenceWords)
-      sentenceWords = words
-      sentenceTags = new Int32Array(2 * sentenceLength)
-    }
-    sentenceWords[sentenceLength++] = withFacts(tokens.idOfHashed(text, start, end, hash))
+    sentenceWords.push(withFacts(tokens.idOfHashed(text, start, end, hash)))
     start = end
   }
   endSentence()
