@@ -8,6 +8,14 @@ import { nthSmallest } from "./nthSmallest.ts"
 import { IN_LINE, type Scoring } from "./rowScores.ts"
 import type { SparseRows, SparseVector } from "./vectorize.ts"
 
+/**
+ * Below this exponent a class's exp is under 2e-48, so its share of the row is 0 as a Float32,
+ * and the row's sum, which holds the largest class's exp(0) = 1, comes out the same to the last
+ * bit without it: the exp is skipped. The word models' log likelihoods can be hundreds apart
+ * between a paper's classes.
+ */
+const NEGLIGIBLE_EXPONENT = -110
+
 /** Row-wise softmax of `scale · scores + logPrior`: a posterior over the K classes per row. */
 export const softmaxRows = (scores: Float32Array, K: number, scale: number, logPrior?: ArrayLike<number>): Float32Array => {
   const out = new Float32Array(scores.length)
@@ -19,7 +27,10 @@ export const softmaxRows = (scores: Float32Array, K: number, scale: number, logP
       if (row[k] > max) max = row[k]
     }
     let sum = 0
-    for (let k = 0; k < K; k++) sum += row[k] = Math.exp(row[k] - max)
+    for (let k = 0; k < K; k++) {
+      const shifted = row[k] - max
+      sum += row[k] = shifted < NEGLIGIBLE_EXPONENT ? 0 : Math.exp(shifted)
+    }
     for (let k = 0; k < K; k++) out[offset + k] = row[k] / sum
   }
   return out
@@ -60,7 +71,8 @@ export interface ProportionOptions {
 
 /**
  * How common each class is (log priors), by EM over a mixture of cosine centroids with one
- * shared temperature. Each round re-estimates a class's centroid from the papers
+ * shared temperature, starting from `seedPosterior` (the softmax of the rows' cosines to the
+ * classes' own texts at that temperature). Each round re-estimates a class's centroid from the papers
  * it wins most clearly (anchored to its own text) and its prior from the expected
  * counts. A shared temperature lets the broad classes of a dump collect the
  * papers that fit no class in particular — which is what their size is — but it
@@ -70,16 +82,16 @@ export interface ProportionOptions {
 export const estimateProportions = (
   matrix: SparseRows,
   seeds: Float32Array,
-  seedSimilarity: Float32Array,
+  seedPosterior: Float32Array,
   K: number,
   options: ProportionOptions,
   scoring: Scoring = IN_LINE
 ): Float64Array => {
   const { cols, rows } = matrix
   const seedTerms = classTerms(seeds, K)
-  const scratch = { sums: new Float32Array(cols), seen: new Uint8Array(cols) }
+  const scratch = { sums: new Float32Array(cols), seen: new Uint8Array(cols), seed: new Float32Array(cols) }
   let logPrior = new Float64Array(K).fill(-Math.log(K))
-  let posterior = softmaxRows(seedSimilarity, K, 1 / options.temperature)
+  let posterior = seedPosterior
   for (let round = 0; round < options.rounds; round++) {
     const winners: Array<Array<number>> = Array.from({ length: K }, () => [])
     const mass = new Float64Array(K)
@@ -121,33 +133,41 @@ const proportionCentroid = (
   seeds: Float32Array,
   seedTerms: Int32Array,
   options: ProportionOptions,
-  scratch: { readonly sums: Float32Array; readonly seen: Uint8Array }
+  scratch: { readonly sums: Float32Array; readonly seen: Uint8Array; readonly seed: Float32Array }
 ): SparseVector => {
-  const { seen, sums } = scratch
+  const { seed, seen, sums } = scratch
+  const { indices, offsets, values } = matrix
   const touched: Array<number> = []
-  const see = (term: number) => {
-    if (seen[term] === 0) {
-      seen[term] = 1
-      touched.push(term)
-    }
-  }
   for (const r of rows) {
     const p = posterior[r * K + k]
-    for (let q = matrix.offsets[r]; q < matrix.offsets[r + 1]; q++) {
-      see(matrix.indices[q])
-      sums[matrix.indices[q]] += p * matrix.values[q]
+    for (let q = offsets[r], end = offsets[r + 1]; q < end; q++) {
+      const term = indices[q]
+      if (seen[term] === 0) {
+        seen[term] = 1
+        touched.push(term)
+      }
+      sums[term] += p * values[q]
     }
   }
   let norm = 0
   for (const term of touched) norm += sums[term] * sums[term]
   norm = Math.sqrt(norm) || 1
   for (const term of touched) sums[term] /= norm
-  for (const term of seedTerms) see(term)
+  // The class's own text by term in `seed`, read in step with `sums` (its column of the
+  // term-major `seeds` is K apart between terms).
+  for (const term of seedTerms) {
+    seed[term] = seeds[term * K + k]
+    if (seen[term] === 0) {
+      seen[term] = 1
+      touched.push(term)
+    }
+  }
   const positive: Array<number> = []
   for (const term of touched) {
-    sums[term] = options.seedWeight * seeds[term * K + k] + (1 - options.seedWeight) * sums[term]
+    sums[term] = options.seedWeight * seed[term] + (1 - options.seedWeight) * sums[term]
     if (sums[term] > 0) positive.push(sums[term])
   }
+  for (const term of seedTerms) seed[term] = 0
   const threshold = positive.length > options.centroidTerms
     ? nthSmallest(Float64Array.from(positive), positive.length - options.centroidTerms)
     : Number.MIN_VALUE
@@ -156,12 +176,12 @@ const proportionCentroid = (
   let keptNorm = 0
   for (const term of kept) keptNorm += sums[term] * sums[term]
   keptNorm = Math.sqrt(keptNorm) || 1
-  const values = Float32Array.from(kept, (term) => sums[term] / keptNorm)
+  const weights = Float32Array.from(kept, (term) => sums[term] / keptNorm)
   for (const term of touched) {
     sums[term] = 0
     seen[term] = 0
   }
-  return { indices: kept, values }
+  return { indices: kept, values: weights }
 }
 
 export interface WordModelOptions {

@@ -221,8 +221,9 @@ const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, lea
   const factors = lengthFactors(matrix, options.lengthNorm)
   const trainingFactors = trainingRows.length === rows ? factors : Float64Array.from(trainingRows, (row) => factors[row])
   const logLikelihoods = (scored: SparseRows, logWords: Float32Array, scale: Float64Array) => lengthScaledScores(scoring.rows(scored, logWords, L), L, scale)
-  let logWords = wordModels(training, softmaxRows(trainingSimilarity, L, 1 / options.temperature), seeds, parentOf, wordOptions, scoring)
-  const logPrior = estimateProportions(training, seeds, trainingSimilarity, L, options, scoring).map((value) => options.priorWeight * value)
+  const seedPosterior = softmaxRows(trainingSimilarity, L, 1 / options.temperature)
+  let logWords = wordModels(training, seedPosterior, seeds, parentOf, wordOptions, scoring)
+  const logPrior = estimateProportions(training, seeds, seedPosterior, L, options, scoring).map((value) => options.priorWeight * value)
   // Later rounds learn the word models from the posteriors that include the proportions.
   for (let round = 1; round < options.wordRounds; round++) {
     logWords = wordModels(training, softmaxRows(logLikelihoods(training, logWords, trainingFactors), L, options.evidenceScale, logPrior), seeds, parentOf, wordOptions, scoring)
