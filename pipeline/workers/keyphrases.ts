@@ -5,10 +5,26 @@
  * main thread and sends the keyphrases back packed (one string and one score array, not an
  * object per phrase).
  */
+import { readlinkSync } from "node:fs"
+import { setPriority } from "node:os"
 import { parentPort, workerData } from "node:worker_threads"
 import { CandidateTable, collectCandidates } from "../keyphraseCandidates.ts"
 import { scoreCandidates } from "../keyphrases.ts"
 import { type KeyphraseMessage, packKeyphrases } from "../keyphrasesBackground.ts"
+
+/**
+ * Nobody waits for this thread until the map is done, while k-means' and the map's passes are
+ * waited for: it runs at a lower priority, on what they leave of the cores. On Linux a thread's
+ * nice value is its own (`/proc/thread-self` names its id); elsewhere it keeps the process's.
+ */
+const yieldToOtherThreads = () => {
+  try {
+    setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), 5)
+  } catch {
+    // No per-thread priority here: the same work, only scheduled as before.
+  }
+}
+yieldToOtherThreads()
 
 const candidates = new CandidateTable()
 /** Papers reduced so far, read by the main thread for its progress bar. */
