@@ -6,7 +6,7 @@
  * worker that does not load within 15 s, or fails a job, is dropped and its share is done
  * here, so a result never depends on the worker.
  */
-import { Worker } from "node:worker_threads"
+import { type MessagePort, Worker } from "node:worker_threads"
 
 /** Slots of the control Int32Array and the values of its status slot; slots from 2 on are the job's own. */
 export const HAND_OFF = { ready: 0, status: 1, idle: 0, done: 1, failed: 2 } as const
@@ -43,9 +43,9 @@ export interface HandOff {
   close(): void
 }
 
-/** A worker loading `url` with `workerData` (which must hold `control`). */
-export const startHandOff = (url: URL, workerData: Record<string, unknown>, control: Int32Array): HandOff => {
-  let worker: Worker | undefined = new Worker(url, { workerData })
+/** A worker loading `url` with `workerData` (which must hold `control`; ports in it go in `transferList`). */
+export const startHandOff = (url: URL, workerData: Record<string, unknown>, control: Int32Array, transferList: ReadonlyArray<MessagePort> = []): HandOff => {
+  let worker: Worker | undefined = new Worker(url, { workerData, transferList: [...transferList] })
   // A run that fails or ends without closing this must still exit.
   worker.unref()
   let loaded = false
