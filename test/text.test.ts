@@ -15,7 +15,8 @@ describe("text", () => {
   it.effect("collapses white space as replace(/\\s+/g, \" \").trim() does", () =>
     Effect.gen(function*() {
       const random = seededRandom(3)
-      const pieces = [" ", "  ", "\n", "\t", "\r\n", "\u00a0", "\u2028", "\ufeff", "\u3000", "a", "bc", "x y", "."]
+      // Also the characters around the fast check's bounds: 31–33, 0x7f–0xa1, and non-ASCII letters.
+      const pieces = [" ", "  ", "\n", "\t", "\r\n", "\u00a0", "\u2028", "\ufeff", "\u3000", "a", "bc", "x y", ".", "\u001f", "!", "\u007f", "\u0085", "\u009f", "\u00a1", "é", "λ"]
       for (let t = 0; t < 20_000; t++) {
         let text = ""
         for (let i = Math.floor(random() * 12); i > 0; i--) text += pieces[Math.floor(random() * pieces.length)]
