@@ -92,6 +92,22 @@ describe.skipIf(!existsSync(ARXIV_DUMP))("papersort run stopped during its store
     expect(await counts(db)).toEqual({ runs: Number(before.runs) + 1, papers: 91, run_papers: Number(before.run_papers) + 91 })
   })
 
+  it("Ctrl-C during the classification ends the process at once, the database as it was", async () => {
+    const before = await counts(db)
+    // The whole 40k dump: its classification holds the main thread for several seconds.
+    const child = spawn(process.execPath, [BIN, "run", ARXIV_DUMP, "--k", "8", "--db", db, "--out", out], { stdio: ["ignore", "ignore", "pipe"] })
+    const exit = exited(child)
+    const stderr = watch(child.stderr!)
+    // Printed from inside the classification, which then clusters and maps for seconds more.
+    await stderr.seen(/vectorize\s+\d+ terms/)
+    child.kill("SIGINT")
+    // Ended by the signal itself: had the runtime's listener been in place, it would have run only
+    // after the classification and exited with code 130.
+    expect(await exit, stderr.text()).toEqual({ code: null, signal: "SIGINT" })
+    expect(stderr.text()).not.toMatch(/\[papersort\] (map|store) /)
+    expect(await counts(db)).toEqual(before)
+  })
+
   it("Ctrl-C (SIGINT) rolls the write back and exits 130 without a crash", async () => {
     const before = await counts(db)
     const stopped = await stopDuringStore("SIGINT")

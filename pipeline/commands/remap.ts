@@ -8,6 +8,7 @@ import { Clock, Console, Effect } from "effect"
 import { Command } from "effect/cli"
 import { assignTopics, DEFAULT_CLASSIFY } from "../classify.ts"
 import { displayPath } from "../paths.ts"
+import { stoppableAtOnce } from "../signals.ts"
 import { makeProgress } from "../progress.ts"
 import { writeReports } from "../report.ts"
 import { Store } from "../store.ts"
@@ -29,12 +30,17 @@ export const remapCommand = Command.make(
     progress.stage("load", `run ${sourceRunId}: ${stored.paperIds.length} papers, ${stored.clusterCount} clusters`, stored.paperIds.length)
     // The run's learned leaf models are a start only for the map options they were learned with.
     const sameOptions = JSON.stringify(stored.params.map) === JSON.stringify(DEFAULT_CLASSIFY.map)
-    const { assignments, clusterTopics, keptLeaves, leafModels } = assignTopics(
-      stored.vectorized,
-      { labels: stored.clusterOfPaper, k: stored.clusterCount },
-      taxonomy,
-      DEFAULT_CLASSIFY.map,
-      sameOptions ? stored.leafModels : undefined
+    // Ctrl-C meanwhile ends the process at once: nothing is written yet (signals.ts).
+    const { assignments, clusterTopics, keptLeaves, leafModels } = yield* Effect.sync(() =>
+      stoppableAtOnce(() =>
+        assignTopics(
+          stored.vectorized,
+          { labels: stored.clusterOfPaper, k: stored.clusterCount },
+          taxonomy,
+          DEFAULT_CLASSIFY.map,
+          sameOptions ? stored.leafModels : undefined
+        )
+      )
     )
     const learned = leafModels.nodeIds.length - keptLeaves
     progress.stage("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${stored.clusterCount} clusters mapped; ${

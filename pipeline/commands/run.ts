@@ -16,6 +16,7 @@ import { parseFile, type ParseOptions } from "../parse/index.ts"
 import { BUNDLED_SAMPLE, DEFAULT_DATABASE, DEFAULT_REPORTS, DEFAULT_TAXONOMY, displayPath } from "../paths.ts"
 import { makeProgress, type Progress } from "../progress.ts"
 import { checkReportsFolder, type WrittenReports, writeReports } from "../report.ts"
+import { stoppableAtOnce } from "../signals.ts"
 import { quoteLiteral } from "../sql.ts"
 import { checkDatabase, Store } from "../store.ts"
 import { formatTable } from "../table.ts"
@@ -76,8 +77,11 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: Pars
   const papers = resolved.some((paper, i) => paper !== distinct[i]) ? dedupePapers(resolved).papers : resolved
   progress.stage("dedupe", `${papers.length} distinct papers (${input.papers.length - papers.length} duplicates merged)`, input.papers.length)
   // The store starts as soon as the map is done; the keyphrases and map coordinates follow into it from their threads.
+  // Ctrl-C meanwhile ends the process at once: nothing is written yet (signals.ts).
   const { mapped: classified, finishing } = yield* Effect.sync(() =>
-    classifyInStages(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length))
+    stoppableAtOnce(() =>
+      classifyInStages(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length))
+    )
   )
   const runId = newRunId(yield* Clock.currentTimeMillis)
   const params = {
