@@ -47,6 +47,9 @@ export const taxonomyTerms = (taxonomy: Taxonomy): Set<string> => {
 
 export type StageObserver = (stage: string, detail: string) => void
 
+/** Keyphrases kept per cluster (`topKeyphrases`); its label is made of the first three. */
+const TOP_KEYPHRASES = 5
+
 export const summarizeClusters = (
   keyphrases: PaperKeyphrases,
   clustering: Clustering,
@@ -81,16 +84,22 @@ export const summarizeClusters = (
         count[key]++
       }
     }
-    const distinctive = touched.map((key) => ({
-      phrase: firstPhrase[key],
-      // Summed score × how concentrated the phrase is in this cluster.
-      weight: score[key] * (count[key] / corpusCount[key]) * (count[key] > 1 || rows.length === 1 ? 1 : 0.5)
-    })).sort((a, b) => b.weight - a.weight || (a.phrase < b.phrase ? -1 : 1))
+    // The heaviest (ties: the alphabetically first), picked without sorting them all: a large
+    // cluster of a million-paper dump has over a million distinct phrases.
+    const top: Array<{ readonly phrase: string; readonly weight: number }> = []
     for (const key of touched) {
+      // Summed score × how concentrated the phrase is in this cluster.
+      const weight = score[key] * (count[key] / corpusCount[key]) * (count[key] > 1 || rows.length === 1 ? 1 : 0.5)
+      const phrase = firstPhrase[key]
       score[key] = 0
       count[key] = 0
+      let at = top.length
+      while (at > 0 && (weight > top[at - 1].weight || (weight === top[at - 1].weight && phrase < top[at - 1].phrase))) at--
+      if (at === TOP_KEYPHRASES) continue
+      if (top.length === TOP_KEYPHRASES) top.pop()
+      top.splice(at, 0, { phrase, weight })
     }
-    const topKeyphrases = distinctive.slice(0, 5).map(({ phrase }) => phrase)
+    const topKeyphrases = top.map(({ phrase }) => phrase)
     const topTerms = topTermIds[clusterId].map((column) => model.surfaces[column])
     const label = (topKeyphrases.length > 0 ? topKeyphrases.slice(0, 3) : topTerms.slice(0, 3)).join(" / ")
     return { clusterId, size: rows.length, label, topTerms, topKeyphrases }
