@@ -82,7 +82,7 @@ export const writeReports = Effect.fn("report.write")(function*(runId: string, o
     // Each CSV file's rows, read once: the page shows the same topics, suggestions and changes.
     const csvRows = new Map<string, ReadonlyArray<Record<string, unknown>>>()
     // A file DuckDB wrote is copied to the other folder by the file system's threads while the
-    // other reports are made (a million papers' `papers.csv` took 1.75 s of this thread to copy).
+    // other reports are made (a million papers' `papers.csv` took 1.2–1.75 s of this thread to copy).
     const copies: Array<Promise<void>> = []
     for (const report of REPORTS) {
       if (report.remapOnly === true && kind !== "remap") continue

@@ -6,7 +6,7 @@
  * object per phrase).
  */
 import { readlinkSync } from "node:fs"
-import { setPriority } from "node:os"
+import { getPriority, setPriority } from "node:os"
 import { parentPort, workerData } from "node:worker_threads"
 import { CandidateTable, collectCandidates } from "../keyphraseCandidates.ts"
 import { scoreCandidates } from "../keyphrases.ts"
@@ -16,10 +16,14 @@ import { type KeyphraseMessage, packKeyphrases } from "../keyphrasesBackground.t
  * Nobody waits for this thread until the map is done, while k-means' and the map's passes are
  * waited for: it runs at a lower priority, on what they leave of the cores. On Linux a thread's
  * nice value is its own (`/proc/thread-self` names its id); elsewhere it keeps the process's.
+ * 5 above the process's: at 10, a 40,000-paper run's keyphrases came 1.5 s after its map.
  */
+const LOWER_PRIORITY_BY = 5
+
 const yieldToOtherThreads = () => {
   try {
-    setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), 5)
+    const thread = Number(readlinkSync("/proc/thread-self").split("/").pop())
+    setPriority(thread, Math.min(19, getPriority(thread) + LOWER_PRIORITY_BY))
   } catch {
     // No per-thread priority here: the same work, only scheduled as before.
   }
