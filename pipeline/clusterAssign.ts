@@ -10,7 +10,7 @@ import { availableParallelism } from "node:os"
 import { MessageChannel, receiveMessageOnPort } from "node:worker_threads"
 import { centroidScratch, centroidsOf, middleCluster, rowsByLabel } from "./clusterCentroids.ts"
 import { type PackedWeights, packVectors, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
-import { HAND_OFF, middleRow, shared, startHandOff } from "./workerHandOff.ts"
+import { HAND_OFF, middleRow, shared, sharedMatrix, startHandOff } from "./workerHandOff.ts"
 import type { SparseRows, SparseVector } from "./vectorize.ts"
 
 /** The sparse rows the worker reads: `SparseRows` over shared memory. */
@@ -68,7 +68,7 @@ export const makeAssigner = (matrix: SparseRows, allowWorker: boolean): Assigner
       close: () => undefined
     }
   }
-  const sharedRows: SharedMatrix = { rows, offsets: shared(matrix.offsets), indices: shared(matrix.indices), values: shared(matrix.values) }
+  const sharedRows: SharedMatrix = sharedMatrix(matrix)
   const labels = new Int32Array(new SharedArrayBuffer(rows * 4))
   const best = new Float32Array(new SharedArrayBuffer(rows * 4))
   const control = new Int32Array(new SharedArrayBuffer(3 * 4))

@@ -5,6 +5,7 @@
 import { Worker } from "node:worker_threads"
 import type { Paper } from "./domain.ts"
 import { extractKeyphrases, type PaperKeyphrases } from "./keyphrases.ts"
+import { replyOrInLine } from "./workerReply.ts"
 
 /**
  * Keyphrases as they cross between threads: the flat arrays as they are, and the distinct
@@ -71,17 +72,6 @@ export const keyphrasesInBackground = (
     ticker = setInterval(() => onProgress(Atomics.load(done, 0)), 250)
     ticker.unref()
   }
-  return new Promise((resolve) => {
-    const finish = (keyphrases: PaperKeyphrases) => {
-      if (ticker !== undefined) clearInterval(ticker)
-      void worker.terminate()
-      resolve(keyphrases)
-    }
-    const inLine = () => {
-      void worker.terminate()
-      finish(extractKeyphrases(papers, onProgress))
-    }
-    worker.once("error", inLine)
-    worker.once("message", (reply: KeyphraseReply) => (reply.kind === "failed" ? inLine() : finish(unpackKeyphrases(reply))))
-  })
+  const keyphrases = replyOrInLine<KeyphraseReply, PaperKeyphrases>(worker, unpackKeyphrases, () => extractKeyphrases(papers, onProgress))
+  return ticker === undefined ? keyphrases : keyphrases.finally(() => clearInterval(ticker))
 }

@@ -7,7 +7,8 @@
 import { Worker } from "node:worker_threads"
 import { type Projection, projectPapers } from "./project.ts"
 import type { SparseRows } from "./vectorize.ts"
-import { shared } from "./workerHandOff.ts"
+import { sharedMatrix } from "./workerHandOff.ts"
+import { replyOrInLine } from "./workerReply.ts"
 
 /** Below this many papers the projection takes less time than a worker's start-up (~0.2 s). */
 const BACKGROUND_MIN_PAPERS = 5_000
@@ -23,23 +24,11 @@ export const projectInBackground = (matrix: SparseRows, seed: number): Promise<P
   if (matrix.rows < BACKGROUND_MIN_PAPERS) return Promise.resolve(projectPapers(matrix, seed))
   let worker: Worker
   try {
-    const rows: SparseRows = { ...matrix, offsets: shared(matrix.offsets), indices: shared(matrix.indices), values: shared(matrix.values) }
-    worker = new Worker(new URL("./workers/project.ts", import.meta.url), { workerData: { matrix: rows, seed } })
+    worker = new Worker(new URL("./workers/project.ts", import.meta.url), { workerData: { matrix: sharedMatrix(matrix), seed } })
     // A run that fails before it stores the coordinates must still exit.
     worker.unref()
   } catch {
     return Promise.resolve(projectPapers(matrix, seed))
   }
-  return new Promise((resolve) => {
-    const inLine = () => {
-      void worker.terminate()
-      resolve(projectPapers(matrix, seed))
-    }
-    worker.once("error", inLine)
-    worker.once("message", (reply: ProjectionReply) => {
-      if (reply.kind === "failed") return inLine()
-      void worker.terminate()
-      resolve({ x: reply.x, y: reply.y })
-    })
-  })
+  return replyOrInLine<ProjectionReply, Projection>(worker, ({ x, y }) => ({ x, y }), () => projectPapers(matrix, seed))
 }

@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os"
 import { type PackedWeights, packVectors, packWeights, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
 import { IN_LINE, type ScoredRows, type Scoring } from "./rowScores.ts"
 import type { SparseRows } from "./vectorize.ts"
-import { type HandOff, middleRow, shared, startHandOff } from "./workerHandOff.ts"
+import { type HandOff, middleRow, shared, sharedMatrix, startHandOff } from "./workerHandOff.ts"
 
 export type ScoreJob =
   | {
@@ -57,7 +57,7 @@ export const twoThreadScoring = (): TwoThreadScoring => {
     if (!handOff.available()) return undefined
     let rows = sharedRows.get(matrix)
     if (rows === undefined) {
-      rows = { rows: matrix.rows, offsets: shared(matrix.offsets), indices: shared(matrix.indices), values: shared(matrix.values) }
+      rows = sharedMatrix(matrix)
       sharedRows.set(matrix, rows)
     }
     return { handOff, rows }

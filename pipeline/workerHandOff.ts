@@ -7,6 +7,7 @@
  * here, so a result never depends on the worker.
  */
 import { type MessagePort, Worker } from "node:worker_threads"
+import type { SparseRows } from "./vectorize.ts"
 
 /** Slots of the control Int32Array and the values of its status slot; slots from 2 on are the job's own. */
 export const HAND_OFF = { ready: 0, status: 1, idle: 0, done: 1, failed: 2 } as const
@@ -24,6 +25,14 @@ export const shared = <T extends Int32Array | Float32Array>(array: T): T => {
   out.set(array)
   return out
 }
+
+/** A sparse matrix whose arrays are in shared memory (copied there unless they are already): what a worker reads. */
+export const sharedMatrix = (matrix: SparseRows): SparseRows => ({
+  ...matrix,
+  offsets: shared(matrix.offsets),
+  indices: shared(matrix.indices),
+  values: shared(matrix.values)
+})
 
 /** The first row of a sparse matrix's second half by non-zeros: the cost of a pass is per non-zero. */
 export const middleRow = (offsets: Int32Array, rows: number): number => {
