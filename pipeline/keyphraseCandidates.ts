@@ -4,7 +4,7 @@
  * (the key) and of their words as written (the surface), and counted per paper.
  */
 import type { Paper } from "./domain.ts"
-import { Growable } from "./growable.ts"
+import { ChunkedInts, Growable } from "./growable.ts"
 import { SequenceInterner } from "./interning.ts"
 import { hasLetter, isStopToken, keyPartsOf, scanTaggedWords, stemWords, surfaceOf, surfaceWords, tagName, tokenPhrase, tokenText } from "./keyphraseWords.ts"
 
@@ -136,10 +136,10 @@ const mostUsed = (surfaces: Map<number, number>): number => {
  */
 export class CandidateTable {
   readonly offsets = new Growable(new Int32Array(1024))
-  readonly entryKey = new Growable(new Int32Array(1 << 16))
-  /** Weighted counts are small whole numbers (2 per use in the title, 1 in the abstract): exact in 32 bits. */
-  readonly entryWeight = new Growable(new Float32Array(1 << 16))
-  readonly entrySurface = new Growable(new Int32Array(1 << 16))
+  readonly entryKey = new ChunkedInts()
+  /** Weighted counts are whole numbers (2 per use in the title, 1 in the abstract). */
+  readonly entryWeight = new ChunkedInts()
+  readonly entrySurface = new ChunkedInts()
 
   constructor() {
     this.offsets.push(0)

@@ -60,7 +60,7 @@ export const scoreCandidates = (table: CandidateTable): PaperKeyphrases => {
   const { entryKey, entrySurface, entryWeight, offsets } = table
   // A paper lists each key once, so a key's entries are its document frequency.
   const documentFrequency = new Int32Array(phraseKeys.size)
-  for (let e = 0; e < entryKey.length; e++) documentFrequency[entryKey.data[e]]++
+  for (let e = 0; e < entryKey.length; e++) documentFrequency[entryKey.at(e)]++
   // Keys and phrases numbered 0, 1, … in order of first use among the keyphrases kept.
   const keyNumber = new Int32Array(phraseKeys.size).fill(-1)
   const phraseNumber = new Int32Array(phraseSurfaces.size).fill(-1)
@@ -78,14 +78,14 @@ export const scoreCandidates = (table: CandidateTable): PaperKeyphrases => {
   const topEntry = new Int32Array(KEYPHRASES_PER_PAPER)
   /** Entry a (score rawA) ranks above entry b: a higher score, or the same and the alphabetically first phrase. */
   const ranksAbove = (rawA: number, a: number, rawB: number, b: number) =>
-    rawA > rawB || (rawA === rawB && surfaceText(entrySurface.data[a]) < surfaceText(entrySurface.data[b]))
+    rawA > rawB || (rawA === rawB && surfaceText(entrySurface.at(a)) < surfaceText(entrySurface.at(b)))
   for (let p = 0; p < n; p++) {
     let kept = 0
     for (let e = offsets.data[p]; e < offsets.data[p + 1]; e++) {
-      const key = entryKey.data[e]
+      const key = entryKey.at(e)
       const idf = Math.log((1 + n) / (1 + documentFrequency[key])) + 1
       const words = Math.min(phraseKeys.lengthOf(key), 127)
-      const raw = (1 + Math.log(entryWeight.data[e])) * idf * (1 + 0.25 * (words - 1))
+      const raw = (1 + Math.log(entryWeight.at(e))) * idf * (1 + 0.25 * (words - 1))
       if (kept === KEYPHRASES_PER_PAPER && !ranksAbove(raw, e, topRaw[kept - 1], topEntry[kept - 1])) continue
       let slot = Math.min(kept, KEYPHRASES_PER_PAPER - 1)
       while (slot > 0 && ranksAbove(raw, e, topRaw[slot - 1], topEntry[slot - 1])) {
@@ -99,8 +99,8 @@ export const scoreCandidates = (table: CandidateTable): PaperKeyphrases => {
     }
     const max = kept > 0 ? topRaw[0] : 1
     for (let i = 0; i < kept; i++) {
-      const surface = entrySurface.data[topEntry[i]]
-      const key = entryKey.data[topEntry[i]]
+      const surface = entrySurface.at(topEntry[i])
+      const key = entryKey.at(topEntry[i])
       if (keyNumber[key] < 0) keyNumber[key] = keys++
       if (phraseNumber[surface] < 0) {
         phraseNumber[surface] = phrases.length
