@@ -16,9 +16,11 @@ import type { SparseRows, SparseVector } from "./vectorize.ts"
  */
 const NEGLIGIBLE_EXPONENT = -110
 
-/** Row-wise softmax of `scale · scores + logPrior`: a posterior over the K classes per row. */
-export const softmaxRows = (scores: Float32Array, K: number, scale: number, logPrior?: ArrayLike<number>): Float32Array => {
-  const out = new Float32Array(scores.length)
+/**
+ * Row-wise softmax of `scale · scores + logPrior`: a posterior over the K classes per row, in
+ * `out` (which may be `scores` itself: a row is read before it is written).
+ */
+export const softmaxRows = (scores: Float32Array, K: number, scale: number, logPrior?: ArrayLike<number>, out: Float32Array = new Float32Array(scores.length)): Float32Array => {
   const row = new Float64Array(K)
   for (let offset = 0; offset < scores.length; offset += K) {
     let max = -Infinity

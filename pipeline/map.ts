@@ -209,27 +209,40 @@ const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, lea
   const rows = matrix.rows
   const { parentOf } = parentIndex(leaves)
   const wordOptions = { seedPapers: options.seedPapers, shrinkage: options.shrinkage }
-  const seedSimilarity = scoring.rows(matrix, seeds, L)
-  const bestSeed = bestSeedSimilarity(seedSimilarity, L)
   // Above `trainingPapers`, the proportions and word models are learned on an even spread of the
   // papers, and only the final scoring pass is per paper: a million-paper dump costs one more pass,
   // not eight. (Measured on the 40,000-paper dev set: learning from 20,000 of them costs 0.025
   // accuracy, so dumps of the dev set's size learn from every paper.)
   const trainingRows = evenlySpacedRows(rows, options.trainingPapers)
   const training = trainingRows.length === rows ? matrix : subsetRows(matrix, trainingRows)
-  const trainingSimilarity = trainingRows.length === rows ? seedSimilarity : gatherRows(seedSimilarity, L, trainingRows)
+  const { bestSeed, trainingSimilarity } = seedSimilarities(matrix, seeds, L, trainingRows, scoring)
   const factors = lengthFactors(matrix, options.lengthNorm)
   const trainingFactors = trainingRows.length === rows ? factors : Float64Array.from(trainingRows, (row) => factors[row])
   const logLikelihoods = (scored: SparseRows, logWords: Float32Array, scale: Float64Array) => lengthScaledScores(scoring.rows(scored, logWords, L), L, scale)
-  const seedPosterior = softmaxRows(trainingSimilarity, L, 1 / options.temperature)
+  const seedPosterior = softmaxRows(trainingSimilarity, L, 1 / options.temperature, undefined, trainingSimilarity)
   let logWords = wordModels(training, seedPosterior, seeds, parentOf, wordOptions, scoring)
   const logPrior = estimateProportions(training, seeds, seedPosterior, L, options, scoring).map((value) => options.priorWeight * value)
+  // Posteriors in place of the log likelihoods they come from: one rows × L array per pass, not two.
+  const posteriorOf = (scores: Float32Array) => softmaxRows(scores, L, options.evidenceScale, logPrior, scores)
   // Later rounds learn the word models from the posteriors that include the proportions.
   for (let round = 1; round < options.wordRounds; round++) {
-    logWords = wordModels(training, softmaxRows(logLikelihoods(training, logWords, trainingFactors), L, options.evidenceScale, logPrior), seeds, parentOf, wordOptions, scoring)
+    logWords = wordModels(training, posteriorOf(logLikelihoods(training, logWords, trainingFactors)), seeds, parentOf, wordOptions, scoring)
   }
-  const posterior = softmaxRows(logLikelihoods(matrix, logWords, factors), L, options.evidenceScale, logPrior)
+  const posterior = posteriorOf(logLikelihoods(matrix, logWords, factors))
   return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords })
+}
+
+/**
+ * Every row's best cosine to a leaf's own text (`bestSeedSimilarity`), and the training rows'
+ * cosines to each: the rows × leaves array of them all is let go here (312 MB at a million papers
+ * and 78 leaves), before the passes that follow.
+ */
+const seedSimilarities = (matrix: SparseRows, seeds: Float32Array, L: number, trainingRows: Int32Array, scoring: Scoring) => {
+  const similarity = scoring.rows(matrix, seeds, L)
+  return {
+    bestSeed: bestSeedSimilarity(similarity, L),
+    trainingSimilarity: trainingRows.length === matrix.rows ? similarity : gatherRows(similarity, L, trainingRows)
+  }
 }
 
 /** Each row's best cosine to any leaf's own text: a paper below `minSimilarity` may fit nothing. */

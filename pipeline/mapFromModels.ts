@@ -110,7 +110,8 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
     logWords = interleave(keptWords, kept, freshWords, fresh, L)
     scores = interleave(keptScores, kept, logLikelihoods(matrix, freshWords, fresh.length, factors), fresh, L)
   }
-  const posterior = softmaxRows(scores, L, options.evidenceScale, logPrior)
+  // In place: the scores are not read again.
+  const posterior = softmaxRows(scores, L, options.evidenceScale, logPrior, scores)
   // A kept leaf's words are the stored ones, value for value: the store points at them instead of writing them again.
   const storedWords = Array.from(from, (source) => (source >= 0 ? stored.storedWords?.[source] ?? null : null))
   return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords, storedWords })
