@@ -217,11 +217,12 @@ const WRITE_SETTINGS = { write_buffer_row_group_count: "1" }
 /**
  * DuckDB's memory while a run or remap is written. Its buffer pool otherwise keeps what each
  * insert wrote (the default limit is 80% of the machine's memory): a million-paper store grew by
- * 4 GB. Under the limit the inserts' joins and sorts spill to disk: 1M peak RSS 9.1–9.3 → 8.6 GB,
- * store 43–45 s as before. Lifted again after the commit, since the report's queries cannot all
- * spill. Left alone on a machine whose default is lower already.
+ * 4 GB. Under the limit the inserts' joins and sorts spill to disk: at 2 GB, 1M peak RSS
+ * 9.1–9.3 → 8.6 GB, store 43–45 s as before; at 1 GB the 1M store peaks at 6.1–6.4 GB instead of
+ * 7.3, in 41–46 s (46 s at 2 GB). Lifted again after the commit, since the report's queries
+ * cannot all spill. Left alone on a machine whose default is lower already.
  */
-const WRITE_MEMORY_LIMIT = 0.8 * totalmem() > 2 * 1024 ** 3 ? "2GB" : undefined
+const WRITE_MEMORY_LIMIT = 0.8 * totalmem() > 1024 ** 3 ? "1GB" : undefined
 
 const openInstance = (options: StoreOptions) =>
   Effect.acquireRelease(

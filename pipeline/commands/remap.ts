@@ -7,14 +7,64 @@ import { resolve } from "node:path"
 import { Clock, Console, Effect } from "effect"
 import { Command } from "effect/cli"
 import { assignTopics, DEFAULT_CLASSIFY } from "../classify.ts"
+import { collectGarbage } from "../collectGarbage.ts"
+import type { Taxonomy } from "../domain.ts"
 import { displayPath } from "../paths.ts"
-import { stoppableAtOnce } from "../signals.ts"
-import { makeProgress } from "../progress.ts"
+import { makeProgress, type Progress } from "../progress.ts"
 import { writeReports } from "../report.ts"
+import { stoppableAtOnce } from "../signals.ts"
 import { Store } from "../store.ts"
 import { loadTaxonomy } from "../taxonomy.ts"
 import { dbFlag, outFlag, quietFlag, taxonomyFlag } from "./run.ts"
 import { newRunId, resolveRunId, runFlag, withExistingStore } from "./runs.ts"
+
+/** Re-map stored run `sourceRunId` onto `taxonomy` and store the result as a new run. */
+const remapAndStore = Effect.fn("remap.remapAndStore")(function*(sourceRunId: string, taxonomy: Taxonomy, progress: Progress) {
+  const store = yield* Store
+  const startedAt = new Date(yield* Clock.currentTimeMillis)
+  const stored = yield* store.loadRun(sourceRunId)
+  progress.stage("load", `run ${sourceRunId}: ${stored.paperIds.length} papers, ${stored.clusterCount} clusters`, stored.paperIds.length)
+  // The run's learned leaf models are a start only for the map options they were learned with.
+  const sameOptions = JSON.stringify(stored.params.map) === JSON.stringify(DEFAULT_CLASSIFY.map)
+  // Ctrl-C meanwhile ends the process at once: nothing is written yet (signals.ts).
+  const { assignments, clusterTopics, keptLeaves, leafModels } = yield* Effect.sync(() =>
+    stoppableAtOnce(() =>
+      assignTopics(
+        stored.vectorized,
+        { labels: stored.clusterOfPaper, k: stored.clusterCount },
+        taxonomy,
+        DEFAULT_CLASSIFY.map,
+        sameOptions ? stored.leafModels : undefined
+      )
+    )
+  )
+  const learned = leafModels.nodeIds.length - keptLeaves
+  progress.stage("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${stored.clusterCount} clusters mapped; ${
+    keptLeaves === 0 ? `every leaf learned from the papers` : `${keptLeaves} leaves kept from run ${sourceRunId}, ${learned} learned`
+  }`, stored.paperIds.length)
+  const runId = newRunId(yield* Clock.currentTimeMillis)
+  yield* store.writeRemap({
+    runId,
+    parentRunId: sourceRunId,
+    startedAt,
+    finishedAt: new Date(yield* Clock.currentTimeMillis),
+    inputs: stored.inputs,
+    taxonomy,
+    params: {
+      ...stored.params,
+      map: DEFAULT_CLASSIFY.map,
+      vectors_from: stored.vectorsRunId,
+      // The source's keyphrases, not a copy: a run older than this keeps them under its own id.
+      keyphrases_from: typeof stored.params.keyphrases_from === "string" ? stored.params.keyphrases_from : sourceRunId
+    },
+    paperIds: stored.paperIds,
+    clusterTopics,
+    assignments,
+    leafModels
+  })
+  progress.stage("store", `run ${runId} (remap) in ${displayPath(store.file)}`, stored.paperIds.length)
+  return { runId, papers: stored.paperIds.length }
+})
 
 export const remapCommand = Command.make(
   "remap",
@@ -23,55 +73,15 @@ export const remapCommand = Command.make(
     const progress = makeProgress(options.quiet)
     const { taxonomy } = yield* loadTaxonomy(resolve(options.taxonomy))
     progress.stage("taxonomy", `${taxonomy.nodes.length} nodes from ${displayPath(taxonomy.file)}`)
-    const store = yield* Store
     const sourceRunId = yield* resolveRunId(options.run)
-    const startedAt = new Date(yield* Clock.currentTimeMillis)
-    const stored = yield* store.loadRun(sourceRunId)
-    progress.stage("load", `run ${sourceRunId}: ${stored.paperIds.length} papers, ${stored.clusterCount} clusters`, stored.paperIds.length)
-    // The run's learned leaf models are a start only for the map options they were learned with.
-    const sameOptions = JSON.stringify(stored.params.map) === JSON.stringify(DEFAULT_CLASSIFY.map)
-    // Ctrl-C meanwhile ends the process at once: nothing is written yet (signals.ts).
-    const { assignments, clusterTopics, keptLeaves, leafModels } = yield* Effect.sync(() =>
-      stoppableAtOnce(() =>
-        assignTopics(
-          stored.vectorized,
-          { labels: stored.clusterOfPaper, k: stored.clusterCount },
-          taxonomy,
-          DEFAULT_CLASSIFY.map,
-          sameOptions ? stored.leafModels : undefined
-        )
-      )
-    )
-    const learned = leafModels.nodeIds.length - keptLeaves
-    progress.stage("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${stored.clusterCount} clusters mapped; ${
-      keptLeaves === 0 ? `every leaf learned from the papers` : `${keptLeaves} leaves kept from run ${sourceRunId}, ${learned} learned`
-    }`, stored.paperIds.length)
-    const runId = newRunId(yield* Clock.currentTimeMillis)
-    yield* store.writeRemap({
-      runId,
-      parentRunId: sourceRunId,
-      startedAt,
-      finishedAt: new Date(yield* Clock.currentTimeMillis),
-      inputs: stored.inputs,
-      taxonomy,
-      params: {
-        ...stored.params,
-        map: DEFAULT_CLASSIFY.map,
-        vectors_from: stored.vectorsRunId,
-        // The source's keyphrases, not a copy: a run older than this keeps them under its own id.
-        keyphrases_from: typeof stored.params.keyphrases_from === "string" ? stored.params.keyphrases_from : sourceRunId
-      },
-      paperIds: stored.paperIds,
-      clusterTopics,
-      assignments,
-      leafModels
-    })
-    progress.stage("store", `run ${runId} (remap) in ${displayPath(store.file)}`, stored.paperIds.length)
+    // The stored run and its new mapping are let go before the report (collectGarbage.ts).
+    const { runId, papers } = yield* remapAndStore(sourceRunId, taxonomy, progress)
+    yield* collectGarbage
     const reports = yield* writeReports(runId, resolve(options.out))
     progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
     yield* Console.log([
       ["run id", `${runId} (remap of ${sourceRunId})`],
-      ["papers", String(stored.paperIds.length)],
+      ["papers", String(papers)],
       ["moved", `${reports.moved} papers changed primary topic (see changes.csv)`],
       ["suggestions", `${reports.suggestions} (see suggestions.csv)`],
       ["reports", `${displayPath(reports.directory)} (also ${displayPath(reports.latest)})`]

@@ -9,7 +9,8 @@
 import { resolve } from "node:path"
 import { Clock, Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { classifyInStages, DEFAULT_CLASSIFY, type Mapped } from "../classify.ts"
+import { classifyInStages, DEFAULT_CLASSIFY } from "../classify.ts"
+import { collectGarbage } from "../collectGarbage.ts"
 import { dedupePapers } from "../dedupe.ts"
 import { FORMATS, type Paper, type Taxonomy, UsageError } from "../domain.ts"
 import { parseFile, type ParseOptions } from "../parse/index.ts"
@@ -67,7 +68,18 @@ interface RunSettings {
   readonly startedAt: Date
 }
 
-/** Classify the parsed papers against what the database knows, store the run, write its reports. */
+/** What the summary tells of a stored run: counts, not the papers (which the report need not keep in memory). */
+interface StoredRun {
+  readonly runId: string
+  readonly parsed: number
+  readonly skipped: number
+  readonly papers: number
+  readonly newPapers: number
+  readonly clusters: number
+  readonly kAuto: boolean
+}
+
+/** Classify the parsed papers against what the database knows and store the run. */
 const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: ParsedInputs, taxonomy: Taxonomy, settings: RunSettings, progress: Progress) {
   const store = yield* Store
   // Papers the database already holds keep their stored id (ARCHITECTURE "Paper identity");
@@ -107,32 +119,31 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: Pars
     vectors: classified.vectorized
   })
   progress.stage("store", `run ${runId}: ${papers.length} papers (${written.newPapers} new) in ${displayPath(store.file)}`, papers.length)
-  const reports = yield* writeReports(runId, settings.outDir)
-  progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
-  yield* printSummary({ runId, input, papers: papers.length, newPapers: written.newPapers, classified, reports })
+  return {
+    runId,
+    parsed: input.papers.length,
+    skipped: input.skipped,
+    papers: papers.length,
+    newPapers: written.newPapers,
+    clusters: classified.clustering.k,
+    kAuto: classified.kChoice !== null
+  } satisfies StoredRun
 })
 
-const printSummary = Effect.fn("run.printSummary")(function*(run: {
-  readonly runId: string
-  readonly input: ParsedInputs
-  readonly papers: number
-  readonly newPapers: number
-  readonly classified: Mapped
-  readonly reports: WrittenReports
-}) {
+const printSummary = Effect.fn("run.printSummary")(function*(run: StoredRun, reports: WrittenReports) {
   const store = yield* Store
   const topTopics = yield* store.query(
     `select node_id, papers from topic_counts where papers > 0 and node_id in (select node_id from paper_topics where run_id = ${quoteLiteral(run.runId)} and rank = 1) order by papers desc, node_id limit 5`
   )
   const summary: Array<[string, string]> = [
     ["run id", run.runId],
-    ["papers parsed", String(run.input.papers.length)],
-    ...(run.input.skipped > 0 ? [["bad lines skipped", String(run.input.skipped)] as [string, string]] : []),
+    ["papers parsed", String(run.parsed)],
+    ...(run.skipped > 0 ? [["bad lines skipped", String(run.skipped)] as [string, string]] : []),
     ["papers (distinct)", `${run.papers} (${run.newPapers} new to the database)`],
-    ["clusters", `${run.classified.clustering.k}${run.classified.kChoice ? " (k auto: best silhouette)" : ""}`],
-    ["suggestions", `${run.reports.suggestions} (see suggestions.csv)`],
+    ["clusters", `${run.clusters}${run.kAuto ? " (k auto: best silhouette)" : ""}`],
+    ["suggestions", `${reports.suggestions} (see suggestions.csv)`],
     ["database", displayPath(store.file)],
-    ["reports", `${displayPath(run.reports.directory)} (also ${displayPath(run.reports.latest)})`]
+    ["reports", `${displayPath(reports.directory)} (also ${displayPath(reports.latest)})`]
   ]
   yield* Console.log(summary.map(([name, value]) => `${name.padEnd(18)} ${value}`).join("\n"))
   yield* Console.log("")
@@ -163,9 +174,22 @@ export const runCommand = Command.make(
     progress.stage("taxonomy", `${taxonomy.nodes.length} nodes from ${displayPath(taxonomy.file)}`)
     yield* checkDatabase(db)
     const startedAt = new Date(yield* Clock.currentTimeMillis)
-    const input = yield* parseInputs(files, { format: options.format, skipBadLines: options.skipBadLines }, progress)
+    let input: ParsedInputs | undefined = yield* parseInputs(files, { format: options.format, skipBadLines: options.skipBadLines }, progress)
+    // Handed over once: nothing here holds the papers after the store, so the report's queries
+    // run beside DuckDB's memory alone (a million papers' texts, vectors and assignments are gigabytes).
+    const takeInput = (): ParsedInputs => {
+      const taken = input!
+      input = undefined
+      return taken
+    }
     const settings: RunSettings = { k, kOption: options.k, seed: options.seed, format: options.format, outDir, startedAt }
     // Opened for writing only now, with every input read; the lock is held until the reports are written.
-    yield* classifyAndStore(input, taxonomy, settings, progress).pipe(Effect.provide(Store.layer({ file: db, readOnly: false })))
+    yield* Effect.gen(function*() {
+      const stored = yield* classifyAndStore(takeInput(), taxonomy, settings, progress)
+      yield* collectGarbage
+      const reports = yield* writeReports(stored.runId, settings.outDir)
+      progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
+      yield* printSummary(stored, reports)
+    }).pipe(Effect.provide(Store.layer({ file: db, readOnly: false })))
   })
 ).pipe(Command.withDescription("Parse dumps, sort the papers into the taxonomy, store the run and write its reports"))
