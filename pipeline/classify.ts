@@ -171,12 +171,16 @@ export const classifyInStages = (
   // Keyphrases come from a second thread while this one vectorises, clusters and maps:
   // only the cluster labels need them.
   // Its bar shows only while this thread is free (waiting, or storing); a rate would mislead, so none.
-  const pendingKeyphrases = keyphrasesInBackground(papers, (done) => stageProgress("keyphrases", done, papers.length, "papers done"))
+  // It is fed the papers as it goes (`feed`), from this thread's progress points.
+  const background = keyphrasesInBackground(papers, (done) => stageProgress("keyphrases", done, papers.length, "papers done"))
   const vectorized = fitTransform(papers, {
     ...DEFAULT_VECTORIZE,
     minDf: defaultMinDf(papers.length),
     keepTerms: taxonomyTerms(taxonomy)
-  }, (done) => stageProgress("vectorize", done, papers.length))
+  }, (done) => {
+    background.feed()
+    stageProgress("vectorize", done, papers.length)
+  })
   observe("vectorize", `${vectorized.model.vocabulary.length} terms`)
   const kChoice = options.k === "auto" ? chooseK(vectorized.matrix, options.seed) : null
   const k = kChoice?.k ?? (options.k as number)
@@ -187,6 +191,7 @@ export const classifyInStages = (
   const clustering = kMeans(vectorized.matrix, {
     k, seed: options.seed, maxIterations: 50, initSample: 20_000, restarts,
     onIteration: (iteration, moved, onSample) => {
+      background.feed()
       // A large dump's start runs on a sample first, then on every paper: one start, two phases.
       if (onSample) {
         if (iteration === 1) start++
@@ -199,11 +204,13 @@ export const classifyInStages = (
     }
   })
   observe("cluster", `k = ${clustering.k}${kChoice ? " (auto)" : ""}, ${clustering.iterations} iterations`)
+  // The map has no progress points: the worker gets the rest of the papers now.
+  background.feed(true)
   const { assignments, clusterTopics, leafModels } = assignTopics(vectorized, clustering, taxonomy, options.map)
   observe("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${clustering.k} clusters mapped`)
   // The report map's 2-D projection needs only the vectors: a second thread from here on.
   const coordinates = projectInBackground(vectorized.matrix, options.seed)
-  const labelled = pendingKeyphrases.then((keyphrases) => {
+  const labelled = background.keyphrases.then((keyphrases) => {
     const clusters = summarizeClusters(keyphrases, clustering, vectorized.model)
     observe("keyphrases", `${keyphrases.phrase.length} phrases; cluster labels`)
     return { keyphrases, clusters }

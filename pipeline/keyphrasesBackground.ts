@@ -38,7 +38,31 @@ type KeyphraseReply = ({ readonly kind: "done" } & PackedKeyphrases) | { readonl
 
 /** Below this many papers a worker's start-up (~0.2 s) costs more than running in line. */
 const BACKGROUND_MIN_PAPERS = 5_000
-const CHUNK = 20_000
+/**
+ * Papers posted beyond those the worker has reduced: about 45 s of its work on this project's
+ * machine, 450 MB of text. A million papers' texts, posted at once, waited in its queue as a
+ * second copy of them all (1.5 GB of RSS at the start of the vectorise stage).
+ */
+const POSTED_AHEAD = 300_000
+
+/** Papers per message, and how many to post beyond those done (tests set small ones). */
+export interface Feeding {
+  readonly chunk: number
+  readonly ahead: number
+}
+
+const FEEDING: Feeding = { chunk: 20_000, ahead: POSTED_AHEAD }
+
+export interface KeyphrasesInBackground {
+  readonly keyphrases: Promise<PaperKeyphrases>
+  /**
+   * Post the worker the next papers, up to `POSTED_AHEAD` beyond those it has done (all of them
+   * with `everything`): this thread, busy with its own stages, calls it now and then, and with
+   * `everything` before a long stretch without a call. While this thread is free (awaiting),
+   * a timer feeds the worker too.
+   */
+  feed(everything?: boolean): void
+}
 
 /**
  * The keyphrases of `papers`, extracted on a worker thread while the caller goes on
@@ -47,31 +71,51 @@ const CHUNK = 20_000
  */
 export const keyphrasesInBackground = (
   papers: ReadonlyArray<Pick<Paper, "title" | "abstract">>,
-  onProgress?: (done: number) => void
-): Promise<PaperKeyphrases> => {
-  if (papers.length < BACKGROUND_MIN_PAPERS) return Promise.resolve(extractKeyphrases(papers, onProgress))
+  onProgress?: (done: number) => void,
+  { ahead, chunk: chunkSize }: Feeding = FEEDING
+): KeyphrasesInBackground => {
+  const inLine = () => ({ keyphrases: Promise.resolve(extractKeyphrases(papers, onProgress)), feed: () => undefined })
+  if (papers.length < BACKGROUND_MIN_PAPERS) return inLine()
   let worker: Worker
-  // Papers done so far, counted by the worker: shown while the caller waits for the rest.
+  // Papers done so far, counted by the worker: what the feeding and the progress bar go by.
   const done = new Int32Array(new SharedArrayBuffer(4))
-  let ticker: ReturnType<typeof setInterval> | undefined
+  let posted = 0
+  let finished = false
+  const post = (everything: boolean) => {
+    const horizon = everything ? papers.length : Atomics.load(done, 0) + ahead
+    while (posted < papers.length && posted < horizon) {
+      const chunk = papers.slice(posted, posted + chunkSize)
+      worker.postMessage({ kind: "papers", titles: chunk.map(({ title }) => title), abstracts: chunk.map(({ abstract }) => abstract) } satisfies KeyphraseMessage)
+      posted += chunk.length
+    }
+    if (posted === papers.length && !finished) {
+      worker.postMessage({ kind: "extract" } satisfies KeyphraseMessage)
+      finished = true
+    }
+  }
   try {
     // Its heap holds every paper's candidate phrases until they are scored: room for a million papers.
     worker = new Worker(new URL("./workers/keyphrases.ts", import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 8192 }, workerData: { done } })
     // A run that fails before it asks for the keyphrases must still exit.
     worker.unref()
-    for (let start = 0; start < papers.length; start += CHUNK) {
-      const chunk = papers.slice(start, start + CHUNK)
-      worker.postMessage({ kind: "papers", titles: chunk.map(({ title }) => title), abstracts: chunk.map(({ abstract }) => abstract) } satisfies KeyphraseMessage)
-    }
-    worker.postMessage({ kind: "extract" } satisfies KeyphraseMessage)
+    post(false)
   } catch {
-    return Promise.resolve(extractKeyphrases(papers, onProgress))
+    return inLine()
   }
-  if (onProgress !== undefined) {
-    // Runs only while this thread is free, that is while the caller waits for the keyphrases.
-    ticker = setInterval(() => onProgress(Atomics.load(done, 0)), 250)
-    ticker.unref()
+  // Runs only while this thread is free, that is while the caller waits for the keyphrases (or stores).
+  const ticker = setInterval(() => {
+    if (!finished) feed(false)
+    onProgress?.(Atomics.load(done, 0))
+  }, 250)
+  ticker.unref()
+  const feed = (everything = false) => {
+    // A worker gone (its error or exit runs the extraction in line) takes no more papers.
+    try {
+      if (!finished) post(everything)
+    } catch {
+      finished = true
+    }
   }
   const keyphrases = replyOrInLine<KeyphraseReply, PaperKeyphrases>(worker, unpackKeyphrases, () => extractKeyphrases(papers, onProgress))
-  return ticker === undefined ? keyphrases : keyphrases.finally(() => clearInterval(ticker))
+  return { keyphrases: keyphrases.finally(() => clearInterval(ticker)), feed }
 }

@@ -81,8 +81,17 @@ describe("speed-ups keep the results", () => {
     Effect.gen(function*() {
       // 5,460 papers: enough to start the worker; each copy's title is its own, so the idf varies.
       const papers = Array.from({ length: 60 }, (_, copy) => samplePapers().map((paper) => ({ ...paper, title: `${paper.title} ${copy % 7 === 0 ? "revisited" : ""}` }))).flat()
-      const background = yield* Effect.promise(() => keyphrasesInBackground(papers))
-      assert.deepStrictEqual(background, extractKeyphrases(papers))
+      const background = keyphrasesInBackground(papers)
+      background.feed(true)
+      assert.deepStrictEqual(yield* Effect.promise(() => background.keyphrases), extractKeyphrases(papers))
+    }), 60_000)
+
+  it.effect("feeds the background thread its papers as it goes, also while this thread only waits", () =>
+    Effect.gen(function*() {
+      const papers = Array.from({ length: 60 }, (_, copy) => samplePapers().map((paper) => ({ ...paper, title: `${paper.title} ${copy % 5 === 0 ? "again" : ""}` }))).flat()
+      // Chunks of 500, one at a time beyond those done, and no feed() here: the timer posts them.
+      const background = keyphrasesInBackground(papers, undefined, { chunk: 500, ahead: 1 })
+      assert.deepStrictEqual(yield* Effect.promise(() => background.keyphrases), extractKeyphrases(papers))
     }), 60_000)
 
   it.effect("scores a million non-zeros the same on one thread and on two", () =>
