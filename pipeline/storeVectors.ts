@@ -120,24 +120,41 @@ export const loadStoredRun = async (connection: DuckDBConnection, runId: string)
   }
 }
 
-/** A run's papers and sparse rows from its own table (`appendVectors`), in row order. */
+/** Rows of a run's vectors table read per query: 65,536 papers' terms (about 70 MB of blobs at a time). */
+const ROWS_PER_READ = 8
+
+/**
+ * A run's papers and sparse rows from its own table (`appendVectors`), in row order: the ids,
+ * clusters and lengths first, then the terms a few rows at a time, each blob's bytes straight
+ * into place. Read whole, a million papers' blobs sat in DuckDB's result and again as blob
+ * values beside the matrix: the load of a 1M remap peaked at 8.2 GB.
+ */
 const loadRunVectors = async (connection: DuckDBConnection, vectorsRunId: string, cols: number) => {
-  const stored = (await connection.runAndReadAll(
-    `select paper_ids, clusters, lengths, columns, weights from ${vectorsTable(vectorsRunId)} order by first_row`
-  )).getColumns()
-  const paperIds = (stored[0] ?? []).flatMap((ids) => JSON.parse(String(ids)) as Array<string>)
+  const table = vectorsTable(vectorsRunId)
+  const [firstRows, ids, clusters, lengths] = (await connection.runAndReadAll(`select first_row, paper_ids, clusters, lengths from ${table} order by first_row`)).getColumns()
+  const paperIds = (ids ?? []).flatMap((joined) => JSON.parse(String(joined)) as Array<string>)
   const rows = paperIds.length
   const [clusterOfPaper, offsets] = [new Int32Array(rows), new Int32Array(rows + 1)]
-  const terms = (stored[3] ?? []).reduce((sum: number, blob) => sum + blobView(blob).byteLength / 4, 0)
-  const [indices, values] = [new Int32Array(terms), new Float32Array(terms)]
-  // Each blob's bytes straight into place (a blob's bytes need not be 4-byte aligned).
-  const [clusterBytes, indexBytes, valueBytes] = [clusterOfPaper, indices, values].map((array) => new Uint8Array(array.buffer))
-  for (let chunk = 0, row = 0; chunk < (stored[0]?.length ?? 0); chunk++) {
-    const lengths = new Int32Array(blobBytes(stored[2][chunk]))
-    clusterBytes.set(blobView(stored[1][chunk]), row * 4)
-    indexBytes.set(blobView(stored[3][chunk]), offsets[row] * 4)
-    valueBytes.set(blobView(stored[4][chunk]), offsets[row] * 4)
-    for (let i = 0; i < lengths.length; i++, row++) offsets[row + 1] = offsets[row] + lengths[i]
+  const clusterBytes = new Uint8Array(clusterOfPaper.buffer)
+  for (let chunk = 0, row = 0; chunk < (firstRows?.length ?? 0); chunk++) {
+    const paperLengths = new Int32Array(blobBytes(lengths[chunk]))
+    clusterBytes.set(blobView(clusters[chunk]), row * 4)
+    for (let i = 0; i < paperLengths.length; i++, row++) offsets[row + 1] = offsets[row] + paperLengths[i]
+  }
+  const [indices, values] = [new Int32Array(offsets[rows]), new Float32Array(offsets[rows])]
+  // A blob's bytes need not be 4-byte aligned: copied as bytes.
+  const [indexBytes, valueBytes] = [new Uint8Array(indices.buffer), new Uint8Array(values.buffer)]
+  const starts = (firstRows ?? []).map(Number)
+  for (let chunk = 0; chunk < starts.length; chunk += ROWS_PER_READ) {
+    const last = Math.min(starts.length, chunk + ROWS_PER_READ) - 1
+    const [columns, weights] = (await connection.runAndReadAll(
+      `select columns, weights from ${table} where first_row between ${starts[chunk]} and ${starts[last]} order by first_row`
+    )).getColumns()
+    columns.forEach((blob, i) => {
+      const at = offsets[starts[chunk + i]] * 4
+      indexBytes.set(blobView(blob), at)
+      valueBytes.set(blobView(weights[i]), at)
+    })
   }
   const matrix: SparseRows = { rows, cols, offsets, indices, values }
   return { paperIds, clusterOfPaper, matrix }
