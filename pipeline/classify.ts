@@ -4,7 +4,6 @@
  * give the same result.
  */
 import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.ts"
-import { UNASSIGNED } from "./domain.ts"
 import { chooseK, type KChoice } from "./chooseK.ts"
 import { kMeans, type Clustering } from "./cluster.ts"
 import type { PaperKeyphrases } from "./keyphrases.ts"
@@ -12,11 +11,11 @@ import { keyphrasesInBackground } from "./keyphrasesBackground.ts"
 import { projectInBackground } from "./projectBackground.ts"
 import type { LeafModels } from "./leafModels.ts"
 import { mapFromModels, reusableLeaves } from "./mapFromModels.ts"
-import { DEFAULT_MAP, evidenceFor, type MapOptions, mapToTaxonomy, nodeText, nodeVector } from "./map.ts"
+import { DEFAULT_MAP, type MapOptions, mapToTaxonomy, nodeText } from "./map.ts"
 import { stageProgress } from "./progress.ts"
 import type { ClusterSummary, RunFinishing } from "./runRecord.ts"
 import { terms } from "./text.ts"
-import { DEFAULT_VECTORIZE, defaultMinDf, fitTransform, rowOf, type SparseVector, type TfidfModel, type Vectorized } from "./vectorize.ts"
+import { DEFAULT_VECTORIZE, defaultMinDf, fitTransform, type TfidfModel, type Vectorized } from "./vectorize.ts"
 
 export interface ClassifyOptions {
   readonly k: number | "auto"
@@ -107,7 +106,7 @@ export const summarizeClusters = (
 }
 
 /**
- * Map papers and clusters onto a taxonomy and attach the evidence: the step that
+ * Map papers and clusters onto a taxonomy, each topic with its evidence: the step that
  * `remap` repeats on a stored run with an edited taxonomy.
  */
 export const assignTopics = (
@@ -129,27 +128,8 @@ export const assignTopics = (
   const fits = learned !== undefined && learned.logWords.length === matrix.cols * learned.nodeIds.length
   const reusable = fits ? reusableLeaves(taxonomy, learned) : undefined
   const mapping = learned !== undefined && reusable !== undefined ? mapFromModels(input, learned, reusable, mapOptions) : mapToTaxonomy(input, mapOptions)
-  const byId = new Map(taxonomy.nodes.map((node) => [node.id, node]))
-  const nodeVectors = new Map<string, SparseVector>()
-  const vectorOf = (nodeId: string) => {
-    let vector = nodeVectors.get(nodeId)
-    if (vector === undefined) {
-      const node = byId.get(nodeId)!
-      vector = nodeVector(model, node, node.parentId ? byId.get(node.parentId) : undefined)
-      nodeVectors.set(nodeId, vector)
-    }
-    return vector
-  }
-  const assignments = mapping.papers.map((assignment) => {
-    if (assignment.topics[0].nodeId === UNASSIGNED) return assignment
-    const row = rowOf(matrix, assignment.paperIndex)
-    return {
-      paperIndex: assignment.paperIndex,
-      topics: assignment.topics.map((topic) => ({ ...topic, evidence: evidenceFor(row, vectorOf(topic.nodeId), model) }))
-    }
-  })
   return {
-    assignments,
+    assignments: mapping.papers,
     clusterTopics: mapping.clusters,
     leafModels: mapping.model,
     keptLeaves: reusable === undefined ? 0 : reusable.filter((l) => l >= 0).length

@@ -46,7 +46,7 @@ import type { Scoring } from "./rowScores.ts"
 import { twoThreadScoring } from "./scoring.ts"
 import { leafFingerprint, type LeafModels } from "./leafModels.ts"
 import { leavesOf } from "./taxonomy.ts"
-import { evenlySpacedRows, type SparseRows, type SparseVector, subsetRows, type TfidfModel, transformText } from "./vectorize.ts"
+import { evenlySpacedRows, rowOf, type SparseRows, type SparseVector, subsetRows, type TfidfModel, transformText } from "./vectorize.ts"
 
 export interface MapOptions {
   /** Softmax temperature over cosine similarities (seed posteriors and the proportion EM). */
@@ -252,7 +252,11 @@ export const bestSeedSimilarity = (seedSimilarity: Float32Array, L: number): Flo
   return best
 }
 
-/** From each paper's posterior over the leaves to its topics, and each cluster's node. */
+/**
+ * From each paper's posterior over the leaves to its topics with their evidence, and each
+ * cluster's node. The evidence is found here, as each topic is made: added to a second set of
+ * a million papers' topics, it cost that many objects again.
+ */
 export const finishMapping = (
   input: MappingInput,
   options: MapOptions,
@@ -261,8 +265,10 @@ export const finishMapping = (
   bestSeed: Float32Array,
   model: LeafModels
 ): Mapping => {
-  const { clusterCount, clusterLabels } = input
+  const { clusterCount, clusterLabels, matrix, taxonomy } = input
   const L = leaves.length
+  const byId = new Map(taxonomy.nodes.map((node) => [node.id, node]))
+  const leafVectors = leaves.map((leaf) => nodeVector(input.model, leaf, leaf.parentId ? byId.get(leaf.parentId) : undefined))
   const distributions = clusterDistributions(posterior, clusterLabels, clusterCount, L)
   const clusters: Array<ClusterMapping> = distributions.map((distribution, clusterId) => {
     const best = argmaxRow(distribution, 0, L)
@@ -283,9 +289,11 @@ export const finishMapping = (
       papers.push({ paperIndex: r, topics: [{ nodeId: UNASSIGNED, score: 0, evidence: [] }] })
       continue
     }
-    const topics: Array<TopicScore> = [{ nodeId: leaves[order[0]].id, score: round4(final[order[0]]), evidence: [] }]
+    const row = rowOf(matrix, r)
+    const topicOf = (l: number): TopicScore => ({ nodeId: leaves[l].id, score: round4(final[l]), evidence: evidenceFor(row, leafVectors[l], input.model) })
+    const topics: Array<TopicScore> = [topicOf(order[0])]
     for (const l of order.slice(1, 3)) {
-      if (final[l] >= options.secondaryMin) topics.push({ nodeId: leaves[l].id, score: round4(final[l]), evidence: [] })
+      if (final[l] >= options.secondaryMin) topics.push(topicOf(l))
     }
     papers.push({ paperIndex: r, topics })
   }
