@@ -193,20 +193,36 @@ const clusterDistributions = (posterior: Float32Array, labels: Int32Array, clust
 
 export const mapToTaxonomy = (input: MappingInput, options: MapOptions = DEFAULT_MAP): Mapping => {
   const leaves = leavesOf(input.taxonomy)
-  const seeds = leafSeeds(input.model, input.taxonomy, leaves)
   // The passes over every paper run on two threads when the dump is large.
   const scoring = twoThreadScoring()
   try {
-    return mapWith(input, options, scoring, leaves, seeds)
+    const { matrix } = input
+    const L = leaves.length
+    const factors = lengthFactors(matrix, options.lengthNorm)
+    const { bestSeed, logWords, logPrior } = learnLeafModels(input, options, scoring, leaves, factors)
+    // Every paper scored on the learned models, with the leaves' seeds and the training rows let
+    // go by now (the seeds alone: 240 MB at a million papers' vocabulary and 78 leaves).
+    const scores = logLikelihoods(scoring, matrix, logWords, L, factors)
+    const posterior = softmaxRows(scores, L, options.evidenceScale, logPrior, scores)
+    return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords })
   } finally {
     scoring.close()
   }
 }
 
-const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, leaves: ReadonlyArray<TaxonomyNode>, seeds: Float32Array): Mapping => {
+/** Log likelihoods of `scored`'s rows under `logWords` (rows × L), each row's scaled by its factor. */
+const logLikelihoods = (scoring: Scoring, scored: SparseRows, logWords: Float32Array, L: number, factors: Float64Array) =>
+  lengthScaledScores(scoring.rows(scored, logWords, L), L, factors)
+
+/**
+ * The leaves' word models and log priors, learned from the leaves' own texts (their seeds) and
+ * the papers, and each paper's best cosine to a leaf's text.
+ */
+const learnLeafModels = (input: MappingInput, options: MapOptions, scoring: Scoring, leaves: ReadonlyArray<TaxonomyNode>, factors: Float64Array) => {
   const { matrix } = input
   const L = leaves.length
   const rows = matrix.rows
+  const seeds = leafSeeds(input.model, input.taxonomy, leaves)
   const { parentOf } = parentIndex(leaves)
   const wordOptions = { seedPapers: options.seedPapers, shrinkage: options.shrinkage }
   // Above `trainingPapers`, the proportions and word models are learned on an even spread of the
@@ -216,20 +232,17 @@ const mapWith = (input: MappingInput, options: MapOptions, scoring: Scoring, lea
   const trainingRows = evenlySpacedRows(rows, options.trainingPapers)
   const training = trainingRows.length === rows ? matrix : subsetRows(matrix, trainingRows)
   const { bestSeed, trainingSimilarity } = seedSimilarities(matrix, seeds, L, trainingRows, scoring)
-  const factors = lengthFactors(matrix, options.lengthNorm)
   const trainingFactors = trainingRows.length === rows ? factors : Float64Array.from(trainingRows, (row) => factors[row])
-  const logLikelihoods = (scored: SparseRows, logWords: Float32Array, scale: Float64Array) => lengthScaledScores(scoring.rows(scored, logWords, L), L, scale)
   const seedPosterior = softmaxRows(trainingSimilarity, L, 1 / options.temperature, undefined, trainingSimilarity)
   let logWords = wordModels(training, seedPosterior, seeds, parentOf, wordOptions, scoring)
   const logPrior = estimateProportions(training, seeds, seedPosterior, L, options, scoring).map((value) => options.priorWeight * value)
-  // Posteriors in place of the log likelihoods they come from: one rows × L array per pass, not two.
-  const posteriorOf = (scores: Float32Array) => softmaxRows(scores, L, options.evidenceScale, logPrior, scores)
-  // Later rounds learn the word models from the posteriors that include the proportions.
+  // Later rounds learn the word models from the posteriors that include the proportions, each
+  // computed in place of the log likelihoods it comes from: one rows × L array per pass, not two.
   for (let round = 1; round < options.wordRounds; round++) {
-    logWords = wordModels(training, posteriorOf(logLikelihoods(training, logWords, trainingFactors)), seeds, parentOf, wordOptions, scoring)
+    const scores = logLikelihoods(scoring, training, logWords, L, trainingFactors)
+    logWords = wordModels(training, softmaxRows(scores, L, options.evidenceScale, logPrior, scores), seeds, parentOf, wordOptions, scoring)
   }
-  const posterior = posteriorOf(logLikelihoods(matrix, logWords, factors))
-  return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords })
+  return { bestSeed, logWords, logPrior }
 }
 
 /**
