@@ -102,20 +102,21 @@ export const keyphrasesInBackground = (
   } catch {
     return inLine()
   }
-  // Runs only while this thread is free, that is while the caller waits for the keyphrases (or stores).
-  const ticker = setInterval(() => {
-    if (!finished) feed(false)
-    onProgress?.(Atomics.load(done, 0))
-  }, 250)
-  ticker.unref()
   const feed = (everything = false) => {
-    // A worker gone (its error or exit runs the extraction in line) takes no more papers.
     try {
       if (!finished) post(everything)
     } catch {
+      // A worker that cannot be posted to is ended, and the extraction runs here (workerReply.ts).
       finished = true
+      void worker.terminate()
     }
   }
+  // Runs only while this thread is free, that is while the caller waits for the keyphrases (or stores).
+  const ticker = setInterval(() => {
+    feed()
+    onProgress?.(Atomics.load(done, 0))
+  }, 250)
+  ticker.unref()
   const keyphrases = replyOrInLine<KeyphraseReply, PaperKeyphrases>(worker, unpackKeyphrases, () => extractKeyphrases(papers, onProgress))
   return { keyphrases: keyphrases.finally(() => clearInterval(ticker)), feed }
 }
