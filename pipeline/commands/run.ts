@@ -69,7 +69,7 @@ interface RunSettings {
 }
 
 /** What the summary tells of a stored run: counts, not the papers (which the report need not keep in memory). */
-interface StoredRun {
+interface RunSummary {
   readonly runId: string
   readonly parsed: number
   readonly skipped: number
@@ -127,10 +127,10 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: Pars
     newPapers: written.newPapers,
     clusters: classified.clustering.k,
     kAuto: classified.kChoice !== null
-  } satisfies StoredRun
+  } satisfies RunSummary
 })
 
-const printSummary = Effect.fn("run.printSummary")(function*(run: StoredRun, reports: WrittenReports) {
+const printSummary = Effect.fn("run.printSummary")(function*(run: RunSummary, reports: WrittenReports) {
   const store = yield* Store
   const topTopics = yield* store.query(
     `select node_id, papers from topic_counts where papers > 0 and node_id in (select node_id from paper_topics where run_id = ${quoteLiteral(run.runId)} and rank = 1) order by papers desc, node_id limit 5`
