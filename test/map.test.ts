@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { classify, DEFAULT_CLASSIFY } from "../pipeline/classify.ts"
 import { UNASSIGNED } from "../pipeline/domain.ts"
-import { evidenceFor } from "../pipeline/map.ts"
+import { evidenceFor } from "../pipeline/evidence.ts"
 import { mlTaxonomy, paperNamed, samplePapers } from "./fixtures-helpers.ts"
 
 const papers = samplePapers()
