@@ -210,6 +210,34 @@ describe("the taxonomy lifecycle", () => {
     expect(readCsv(join(reports, oldRemapId, "papers.csv"))).toEqual(papers)
   })
 
+  it("reads a run's vectors stored a few papers to a row, over several reads", async () => {
+    const { papers } = remap(baseTaxonomy(), "vectors-whole")
+    const { reports, remapId: splitRemapId } = await remapOldCopy("split-vectors", async (connection) => {
+      const before = await loadStoredRun(connection, runId)
+      const { matrix } = before.vectorized
+      // Five papers to a row: 19 rows, which a load reads eight at a time.
+      await connection.run(`delete from run_vectors."${runId}"`)
+      const appender = await connection.createAppender(runId, "run_vectors")
+      for (let first = 0; first < matrix.rows; first += 5) {
+        const end = Math.min(matrix.rows, first + 5)
+        const [from, to] = [matrix.offsets[first], matrix.offsets[end]]
+        appender.appendInteger(first)
+        appender.appendVarchar(JSON.stringify(before.paperIds.slice(first, end)))
+        appender.appendBlob(bytesOf(before.clusterOfPaper.slice(first, end)))
+        appender.appendBlob(bytesOf(Int32Array.from({ length: end - first }, (_, i) => matrix.offsets[first + i + 1] - matrix.offsets[first + i])))
+        appender.appendBlob(bytesOf(matrix.indices.slice(from, to)))
+        appender.appendBlob(bytesOf(matrix.values.slice(from, to)))
+        appender.endRow()
+      }
+      appender.closeSync()
+      const after = await loadStoredRun(connection, runId)
+      expect(after.paperIds).toEqual(before.paperIds)
+      expect(Array.from(after.clusterOfPaper)).toEqual(Array.from(before.clusterOfPaper))
+      for (const part of ["offsets", "indices", "values"] as const) expect(Array.from(after.vectorized.matrix[part])).toEqual(Array.from(matrix[part]))
+    })
+    expect(readCsv(join(reports, splitRemapId, "papers.csv"))).toEqual(papers)
+  })
+
   it("rebuilds a run's reports from the database alone, byte for byte", () => {
     const again = join(dir, "rebuilt")
     const result = runCli(["report", "--run", runId, "--db", db, "--out", again])
