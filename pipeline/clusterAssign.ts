@@ -90,14 +90,10 @@ export const makeAssigner = (matrix: SparseRows, allowWorker: boolean): Assigner
       const grouped = rowsByLabel(labels, k)
       const split = middleCluster(matrix.offsets, grouped)
       let mine: Array<SparseVector | undefined> = []
-      let theirs: Array<SparseVector | undefined> | undefined
       const job: AssignJob = { kind: "centroids", order: shared(grouped.order), start: shared(grouped.start), from: split, to: k, cols: matrix.cols, limit }
-      const byWorker = handOff.run(
-        job,
-        () => (mine = centroidsOf(sharedRows, grouped, 0, split, scratch, limit)),
-        () => (theirs = centroidsOf(sharedRows, grouped, split, k, scratch, limit))
-      )
-      if (byWorker) theirs = receiveMessageOnPort(centroidReplies)?.message as Array<SparseVector | undefined> | undefined
+      // Without the worker (or without its reply), its half is computed here, below.
+      const byWorker = handOff.run(job, () => (mine = centroidsOf(sharedRows, grouped, 0, split, scratch, limit)), () => undefined)
+      const theirs = byWorker ? receiveMessageOnPort(centroidReplies)?.message as Array<SparseVector | undefined> | undefined : undefined
       return [...mine, ...(theirs ?? centroidsOf(sharedRows, grouped, split, k, scratch, limit))]
     },
     assign: (vectors) => {

@@ -3,14 +3,10 @@
  * assigner (clusterAssign.ts) runs it for all clusters here, or for part of them on its worker.
  */
 import { nthSmallest } from "./nthSmallest.ts"
-import type { SparseVector } from "./vectorize.ts"
+import type { SparseRows, SparseVector } from "./vectorize.ts"
 
 /** The parts of a sparse matrix a centroid reads (in shared memory when the worker reads them). */
-export interface CentroidRows {
-  readonly offsets: Int32Array
-  readonly indices: Int32Array
-  readonly values: Float32Array
-}
+export type CentroidRows = Pick<SparseRows, "offsets" | "indices" | "values">
 
 /** Rows of cluster c are `order[start[c]] … order[start[c + 1] - 1]`, ascending. */
 export interface RowsByLabel {
