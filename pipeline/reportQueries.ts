@@ -55,8 +55,9 @@ export const REPORTS: ReadonlyArray<{ file: string; columns: ReadonlyArray<strin
   {
     file: "suggestions.csv",
     columns: ["kind", "cluster_id", "size", "proposed_label", "keyphrases", "sample_titles", "nearest_node", "score"],
-    // The weak clusters' members once; their phrase counts and best titles ranked by window, not
-    // a subquery per cluster (40k papers: 177 -> 108 ms).
+    // The weak clusters' members once; each cluster's best phrases and titles picked by min_by on
+    // a (descending count or score, then text) key, not a subquery per cluster (40k papers: 177 ->
+    // 108 ms) nor a window sorting every pair (1M papers: 2.2-2.5 -> 1.5 s, 40k: 120 -> 70 ms).
     sql: `with weak as (
         select c.cluster_id, c.size, c.label, ct.nearest_node_id, ct.score
         from clusters c join cluster_topics ct on ct.run_id = c.run_id and ct.cluster_id = c.cluster_id
@@ -66,14 +67,11 @@ export const REPORTS: ReadonlyArray<{ file: string; columns: ReadonlyArray<strin
         select m.cluster_id, k.phrase, count(*) as n from keyphrases k join members m on m.paper_id = k.paper_id
         where k.run_id = $run group by m.cluster_id, k.phrase),
       top_phrases as (
-        select cluster_id, string_agg(phrase, '; ' order by n desc, phrase) as phrases from (
-          select cluster_id, phrase, n, row_number() over (partition by cluster_id order by n desc, phrase) as place from phrase_counts)
-        where place <= 8 group by cluster_id),
-      titled as (
-        select m.cluster_id, p.title, pt.score, row_number() over (partition by m.cluster_id order by pt.score desc, p.title) as place
+        select cluster_id, array_to_string(min_by(phrase, {'n': -n, 'phrase': phrase}, 8), '; ') as phrases from phrase_counts group by cluster_id),
+      top_titles as (
+        select m.cluster_id, array_to_string(min_by(p.title, {'score': -pt.score, 'title': p.title}, 5), ' | ') as titles
         from members m join papers p on p.paper_id = m.paper_id
-        join paper_topics pt on pt.run_id = $run and pt.paper_id = m.paper_id and pt.rank = 1),
-      top_titles as (select cluster_id, string_agg(title, ' | ' order by score desc, title) as titles from titled where place <= 5 group by cluster_id)
+        join paper_topics pt on pt.run_id = $run and pt.paper_id = m.paper_id and pt.rank = 1 group by m.cluster_id)
       select 'new-topic' as kind, weak.cluster_id, weak.size, weak.label as proposed_label, coalesce(top_phrases.phrases, '') as keyphrases,
         top_titles.titles as sample_titles, weak.nearest_node_id as nearest_node, weak.score
       from weak left join top_phrases on top_phrases.cluster_id = weak.cluster_id left join top_titles on top_titles.cluster_id = weak.cluster_id
