@@ -42,8 +42,11 @@ export const middleRow = (offsets: Int32Array, rows: number): number => {
 }
 
 export interface HandOff {
-  /** Whether the worker is there (waits for it to load, the first time). */
-  available(): boolean
+  /**
+   * Whether the worker is there: the first time, waits for it to load, or with `wait` false
+   * answers false while it is still loading (it is used from a later call once loaded).
+   */
+  available(wait?: boolean): boolean
   /**
    * `job` on the worker while this thread runs `own`; `workersPart` here instead when there
    * is no worker or it fails. True when the worker did its part.
@@ -62,8 +65,9 @@ export const startHandOff = (url: URL, workerData: Record<string, unknown>, cont
     if (worker !== undefined) void worker.terminate()
     worker = undefined
   }
-  const available = () => {
+  const available = (wait = true) => {
     if (worker !== undefined && !loaded) {
+      if (!wait && control[HAND_OFF.ready] !== 1) return false
       loaded = Atomics.wait(control, HAND_OFF.ready, 0, START_MS) !== "timed-out" || control[HAND_OFF.ready] === 1
       if (!loaded) close()
     }
