@@ -9,17 +9,12 @@
 import { availableParallelism } from "node:os"
 import { MessageChannel, receiveMessageOnPort } from "node:worker_threads"
 import { centroidScratch, centroidsOf, middleCluster, rowsByLabel } from "./clusterCentroids.ts"
-import { type PackedWeights, packVectors, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
+import { type KernelRows, type PackedWeights, packVectors, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
 import { HAND_OFF, middleRow, shared, sharedMatrix, startHandOff } from "./workerHandOff.ts"
 import type { SparseRows, SparseVector } from "./vectorize.ts"
 
-/** The sparse rows the worker reads: `SparseRows` over shared memory. */
-export interface SharedMatrix {
-  readonly rows: number
-  readonly offsets: Int32Array
-  readonly indices: Int32Array
-  readonly values: Float32Array
-}
+/** The sparse rows the worker reads: `SparseRows` over shared memory (`sharedMatrix`). */
+export type SharedMatrix = KernelRows
 
 /** Slots of the Int32Array through which the worker reports: the hand-off's, and how many labels it changed. */
 export const CONTROL = { ...HAND_OFF, changed: 2 } as const

@@ -212,7 +212,7 @@ export const mapToTaxonomy = (input: MappingInput, options: MapOptions = DEFAULT
 }
 
 /** Log likelihoods of `scored`'s rows under `logWords` (rows × L), each row's scaled by its factor. */
-const logLikelihoods = (scoring: Scoring, scored: SparseRows, logWords: Float32Array, L: number, factors: Float64Array) =>
+export const logLikelihoods = (scoring: Scoring, scored: SparseRows, logWords: Float32Array, L: number, factors: Float64Array) =>
   lengthScaledScores(scoring.rows(scored, logWords, L), L, factors)
 
 /**
@@ -251,7 +251,7 @@ const learnLeafModels = (input: MappingInput, options: MapOptions, scoring: Scor
  * cosines to each: the rows × leaves array of them all is let go here (312 MB at a million papers
  * and 78 leaves), before the passes that follow.
  */
-const seedSimilarities = (matrix: SparseRows, seeds: Float32Array, L: number, trainingRows: Int32Array, scoring: Scoring) => {
+export const seedSimilarities = (matrix: SparseRows, seeds: Float32Array, L: number, trainingRows: Int32Array, scoring: Scoring) => {
   const similarity = scoring.rows(matrix, seeds, L)
   return {
     bestSeed: bestSeedSimilarity(similarity, L),

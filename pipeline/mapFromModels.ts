@@ -16,16 +16,16 @@ import type { TaxonomyNode } from "./domain.ts"
 import { corpusDistribution, pickColumns, shrunkLogWords, softmaxRows } from "./dataless.ts"
 import { leafFingerprint, type LeafModels } from "./leafModels.ts"
 import {
-  bestSeedSimilarity,
   finishMapping,
   gatherRows,
   leafSeeds,
   lengthFactors,
-  lengthScaledScores,
+  logLikelihoods,
   type MapOptions,
   type Mapping,
   type MappingInput,
-  parentIndex
+  parentIndex,
+  seedSimilarities
 } from "./map.ts"
 import type { Scoring } from "./rowScores.ts"
 import { twoThreadScoring } from "./scoring.ts"
@@ -71,8 +71,8 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
   const kept = Int32Array.from(from.keys()).filter((l) => from[l] >= 0)
   const fresh = Int32Array.from(from.keys()).filter((l) => from[l] < 0)
   const seeds = leafSeeds(model, taxonomy, leaves)
-  const seedSimilarity = scoring.rows(matrix, seeds, L)
-  const bestSeed = bestSeedSimilarity(seedSimilarity, L)
+  const trainingRows = evenlySpacedRows(matrix.rows, options.trainingPapers)
+  const { bestSeed, trainingSimilarity } = seedSimilarities(matrix, seeds, L, trainingRows, scoring)
 
   // Every stored leaf kept, in its stored order: the stored arrays serve as they are.
   const asStored = L === S && from.every((source, l) => source === l)
@@ -82,23 +82,20 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
   const logPrior = new Float64Array(L)
   for (const l of kept) logPrior[l] = stored.logPrior[from[l]]
   const factors = lengthFactors(matrix, options.lengthNorm)
-  const logLikelihoods = (scored: SparseRows, words: Float32Array, K: number, scale: Float64Array) =>
-    lengthScaledScores(scoring.rows(scored, words, K), K, scale)
-  const keptScores = logLikelihoods(matrix, keptWords, kept.length, factors)
+  const keptScores = logLikelihoods(scoring, matrix, keptWords, kept.length, factors)
 
   // With no new leaf, `kept` is every leaf in order: the scores are already rows × L.
   let scores = keptScores
   if (fresh.length > 0) {
-    const trainingRows = evenlySpacedRows(matrix.rows, options.trainingPapers)
     const whole = trainingRows.length === matrix.rows
     const training = whole ? matrix : subsetRows(matrix, trainingRows)
     const keptTraining = whole ? keptScores : gatherRows(keptScores, kept.length, trainingRows)
     const learn = freshLearner(training, leaves, fresh, kept, keptWords, seeds, options, scoring)
     // First, word models from the posteriors of the leaves' own texts, as the full map starts.
-    const seedPosterior = softmaxRows(whole ? seedSimilarity : gatherRows(seedSimilarity, L, trainingRows), L, 1 / options.temperature)
+    const seedPosterior = softmaxRows(trainingSimilarity, L, 1 / options.temperature)
     let freshWords = learn(pickColumns(seedPosterior, L, fresh))
     // Then the new leaves' share of the papers: the kept leaves keep their proportions among themselves.
-    const freshTraining = logLikelihoods(training, freshWords, fresh.length, whole ? factors : Float64Array.from(trainingRows, (row) => factors[row]))
+    const freshTraining = logLikelihoods(scoring, training, freshWords, fresh.length, whole ? factors : Float64Array.from(trainingRows, (row) => factors[row]))
     const trainingScores = interleave(keptTraining, kept, freshTraining, fresh, L)
     for (const l of fresh) logPrior[l] = options.priorWeight * Math.log(1 / L)
     for (let round = 0; round < PRIOR_ROUNDS; round++) {
@@ -108,7 +105,7 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
     // Then word models again from the full posteriors, and every paper scored on them.
     freshWords = learn(pickColumns(softmaxRows(trainingScores, L, options.evidenceScale, logPrior), L, fresh))
     logWords = interleave(keptWords, kept, freshWords, fresh, L)
-    scores = interleave(keptScores, kept, logLikelihoods(matrix, freshWords, fresh.length, factors), fresh, L)
+    scores = interleave(keptScores, kept, logLikelihoods(scoring, matrix, freshWords, fresh.length, factors), fresh, L)
   }
   // In place: the scores are not read again.
   const posterior = softmaxRows(scores, L, options.evidenceScale, logPrior, scores)
