@@ -7,7 +7,7 @@ import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.
 import { chooseK, type KChoice } from "./chooseK.ts"
 import { kMeans, type Clustering } from "./cluster.ts"
 import type { PaperKeyphrases } from "./keyphrases.ts"
-import { keyphrasesInBackground } from "./keyphrasesBackground.ts"
+import { type EarlyKeyphrases, earlyKeyphrases, sameSources } from "./keyphrasesBackground.ts"
 import { projectInBackground } from "./projectBackground.ts"
 import type { LeafModels } from "./leafModels.ts"
 import { mapFromModels, reusableLeaves } from "./mapFromModels.ts"
@@ -136,23 +136,35 @@ export const assignTopics = (
   }
 }
 
+/** A keyphrase stage started on the papers as they were parsed, and where each of `papers` came from among them. */
+export interface StartedKeyphrases {
+  readonly keyphrases: EarlyKeyphrases
+  readonly sources: Int32Array
+}
+
 /**
  * Vectorise, cluster and map the papers on this thread, while second threads extract the
- * keyphrases and (from the end of the map) project the papers for the report's map: returns
- * as soon as the map is done, with what those threads finish as `finishing`, so that the caller
- * can store the rest meanwhile. `observe` hears of each stage, the keyphrases' when they arrive.
+ * keyphrases (from `started`, when the caller began it as it parsed) and, from the end of the map,
+ * project the papers for the report's map: returns as soon as the map is done, with what those
+ * threads finish as `finishing`, so that the caller can store the rest meanwhile. `observe` hears
+ * of each stage, the keyphrases' when they arrive.
  */
 export const classifyInStages = (
   papers: ReadonlyArray<Paper>,
   taxonomy: Taxonomy,
   options: ClassifyOptions,
-  observe: StageObserver = () => undefined
+  observe: StageObserver = () => undefined,
+  started?: StartedKeyphrases
 ): { readonly mapped: Mapped; readonly finishing: Promise<RunFinishing> } => {
   // Keyphrases come from a second thread while this one vectorises, clusters and maps:
   // only the cluster labels need them.
   // Its bar shows only while this thread is free (waiting, or storing); a rate would mislead, so none.
   // It is fed the papers as it goes (`feed`), from this thread's progress points.
-  const background = keyphrasesInBackground(papers, (done) => stageProgress("keyphrases", done, papers.length, "papers done"))
+  const background = (started?.keyphrases ?? earlyKeyphrases()).settle(
+    papers,
+    started?.sources ?? sameSources(papers.length),
+    (done) => stageProgress("keyphrases", done, papers.length, "papers done")
+  )
   const vectorized = fitTransform(papers, {
     ...DEFAULT_VECTORIZE,
     minDf: defaultMinDf(papers.length),

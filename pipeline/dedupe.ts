@@ -20,6 +20,12 @@ const merge = (kept: Paper, other: Paper): Paper => ({
 export interface DedupeResult {
   readonly papers: ReadonlyArray<Paper>
   readonly duplicates: number
+  /**
+   * Per kept paper, the input paper whose title and abstract it has, or -1 when a merge gave it
+   * one paper's title and another's abstract: the keyphrases of the input, extracted as it was
+   * parsed, are the kept papers' but for those (keyphrasesBackground.ts).
+   */
+  readonly sources: Int32Array
 }
 
 /** Merge duplicates, keeping the order in which papers first appeared. */
@@ -27,7 +33,9 @@ export const dedupePapers = (papers: ReadonlyArray<Paper>): DedupeResult => {
   const byTitle = new Map<string, number>()
   const byArxivId = new Map<string, number>()
   const kept: Array<Paper> = []
-  for (const paper of papers) {
+  const sources = new Int32Array(papers.length)
+  for (let index = 0; index < papers.length; index++) {
+    const paper = papers[index]
     const title = normalizedTitle(paper.title)
     const slot = (paper.arxivId !== null ? byArxivId.get(paper.arxivId) : undefined) ??
       (() => {
@@ -40,11 +48,15 @@ export const dedupePapers = (papers: ReadonlyArray<Paper>): DedupeResult => {
     if (slot === undefined) {
       byTitle.set(title, kept.length)
       if (paper.arxivId !== null) byArxivId.set(paper.arxivId, kept.length)
+      sources[kept.length] = index
       kept.push(paper)
     } else {
-      kept[slot] = merge(kept[slot], paper)
+      const merged = merge(kept[slot], paper)
+      // The abstract is the longer one: the other copy's, with its title, or neither's pair.
+      if (merged.abstract !== kept[slot].abstract) sources[slot] = merged.title === paper.title ? index : -1
+      kept[slot] = merged
       if (kept[slot].arxivId !== null) byArxivId.set(kept[slot].arxivId!, slot)
     }
   }
-  return { papers: kept, duplicates: papers.length - kept.length }
+  return { papers: kept, duplicates: papers.length - kept.length, sources: sources.slice(0, kept.length) }
 }

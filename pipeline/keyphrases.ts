@@ -55,18 +55,26 @@ export const extractKeyphrases = (
   return scoreCandidates(table)
 }
 
-/** Each paper's top keyphrases, from every paper's candidates (the idf is over all of them). */
-export const scoreCandidates = (table: CandidateTable): PaperKeyphrases => {
+/**
+ * Each paper's top keyphrases, from every paper's candidates (the idf is over all of them).
+ * With `order`, the papers are the table's papers `order[0]`, `order[1]`, … (the others left
+ * out): a run's table holds the papers as parsed, before duplicates were merged.
+ */
+export const scoreCandidates = (table: CandidateTable, order?: Int32Array): PaperKeyphrases => {
   const { entryKey, entrySurface, entryWeight, offsets } = table
+  const n = order?.length ?? table.papers
+  const tablePaper = (p: number) => (order === undefined ? p : order[p])
   // A paper lists each key once, so a key's entries are its document frequency.
   const documentFrequency = new Int32Array(phraseKeys.size)
-  for (let e = 0; e < entryKey.length; e++) documentFrequency[entryKey.at(e)]++
+  for (let p = 0; p < n; p++) {
+    const t = tablePaper(p)
+    for (let e = offsets.data[t]; e < offsets.data[t + 1]; e++) documentFrequency[entryKey.at(e)]++
+  }
   // Keys and phrases numbered 0, 1, … in order of first use among the keyphrases kept.
   const keyNumber = new Int32Array(phraseKeys.size).fill(-1)
   const phraseNumber = new Int32Array(phraseSurfaces.size).fill(-1)
   const phrases: Array<string> = []
   let keys = 0
-  const n = table.papers
   const out = {
     offsets: new Int32Array(n + 1),
     phrase: new Growable(new Int32Array(1024)),
@@ -81,7 +89,8 @@ export const scoreCandidates = (table: CandidateTable): PaperKeyphrases => {
     rawA > rawB || (rawA === rawB && surfaceText(entrySurface.at(a)) < surfaceText(entrySurface.at(b)))
   for (let p = 0; p < n; p++) {
     let kept = 0
-    for (let e = offsets.data[p]; e < offsets.data[p + 1]; e++) {
+    const t = tablePaper(p)
+    for (let e = offsets.data[t]; e < offsets.data[t + 1]; e++) {
       const key = entryKey.at(e)
       const idf = Math.log((1 + n) / (1 + documentFrequency[key])) + 1
       const words = Math.min(phraseKeys.lengthOf(key), 127)

@@ -12,7 +12,8 @@ import { softmaxRows } from "../pipeline/dataless.ts"
 import { IN_LINE, scoreRows } from "../pipeline/rowScores.ts"
 import { twoThreadScoring } from "../pipeline/scoring.ts"
 import { extractKeyphrases, tagTokens } from "../pipeline/keyphrases.ts"
-import { keyphrasesInBackground } from "../pipeline/keyphrasesBackground.ts"
+import { dedupePapers } from "../pipeline/dedupe.ts"
+import { earlyKeyphrases, keyphrasesInBackground } from "../pipeline/keyphrasesBackground.ts"
 import { seededRandom } from "../pipeline/random.ts"
 import type { SparseRows } from "../pipeline/vectorize.ts"
 import { samplePapers } from "./fixtures-helpers.ts"
@@ -86,11 +87,37 @@ describe("speed-ups keep the results", () => {
       assert.deepStrictEqual(yield* Effect.promise(() => background.keyphrases), extractKeyphrases(papers))
     }), 60_000)
 
+  it.effect("extracts the same keyphrases for de-duplicated papers from a thread fed the papers as they were parsed", () =>
+    Effect.gen(function*() {
+      const sample = samplePapers()
+      // Copies as a dump repeats papers: one with a longer abstract (the merge takes it, with the
+      // same title), one with that and its title in other capitals (a pair of texts no parsed paper
+      // has), one the same.
+      const parsed = [
+        ...sample,
+        { ...sample[3], abstract: `${sample[3].abstract} We also release the training code.` },
+        { ...sample[5], title: sample[5].title.toUpperCase(), abstract: `${sample[5].abstract} Code is available.` },
+        { ...sample[7] }
+      ]
+      const keyphrases = earlyKeyphrases({ chunk: 20, ahead: 40, minPapers: 30 })
+      for (const paper of parsed) keyphrases.add(paper)
+      const { papers, sources } = dedupePapers(parsed)
+      assert.strictEqual(papers.length, sample.length)
+      assert.strictEqual(sources[3], sample.length)
+      assert.strictEqual(sources[5], -1)
+      assert.strictEqual(sources[7], 7)
+      papers.forEach((paper, i) => {
+        if (sources[i] >= 0) assert.deepStrictEqual([parsed[sources[i]].title, parsed[sources[i]].abstract], [paper.title, paper.abstract])
+      })
+      const background = keyphrases.settle(papers, sources)
+      assert.deepStrictEqual(yield* Effect.promise(() => background.keyphrases), extractKeyphrases(papers))
+    }), 60_000)
+
   it.effect("feeds the background thread its papers as it goes, also while this thread only waits", () =>
     Effect.gen(function*() {
       const papers = Array.from({ length: 60 }, (_, copy) => samplePapers().map((paper) => ({ ...paper, title: `${paper.title} ${copy % 5 === 0 ? "again" : ""}` }))).flat()
       // Chunks of 500, one at a time beyond those done, and no feed() here: the timer posts them.
-      const background = keyphrasesInBackground(papers, undefined, { chunk: 500, ahead: 1 })
+      const background = keyphrasesInBackground(papers, undefined, { chunk: 500, ahead: 1, minPapers: 5_000 })
       assert.deepStrictEqual(yield* Effect.promise(() => background.keyphrases), extractKeyphrases(papers))
     }), 60_000)
 

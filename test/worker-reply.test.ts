@@ -18,6 +18,19 @@ describe("a background stage's worker reply", () => {
       assert.strictEqual(yield* answer(`require("node:worker_threads").parentPort.postMessage({ kind: "done", value: "from the worker" })`), "from the worker")
     }))
 
+  it.effect("takes the reply of a worker that exits right after it, while this thread was busy", () =>
+    Effect.gen(function*() {
+      const reply = replyOrInLine<Reply, string>(
+        new Worker(`require("node:worker_threads").parentPort.postMessage({ kind: "done", value: "from the worker" }); process.exit(0)`, { eval: true }),
+        (reply) => reply.value,
+        () => "in line"
+      )
+      // Busy past the worker's start, reply and exit, as the main thread is in the map.
+      const until = Date.now() + 1_000
+      while (Date.now() < until);
+      assert.strictEqual(yield* Effect.promise(() => reply), "from the worker")
+    }))
+
   it.effect("does the work here when the worker says it failed, throws, or ends without a reply", () =>
     Effect.gen(function*() {
       assert.strictEqual(yield* answer(`require("node:worker_threads").parentPort.postMessage({ kind: "failed" })`), "in line")

@@ -12,6 +12,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { classifyInStages, DEFAULT_CLASSIFY } from "../classify.ts"
 import { collectGarbage } from "../collectGarbage.ts"
 import { dedupePapers } from "../dedupe.ts"
+import { type EarlyKeyphrases, earlyKeyphrases } from "../keyphrasesBackground.ts"
 import { FORMATS, type Paper, type Taxonomy, UsageError } from "../domain.ts"
 import { parseFile, type ParseOptions } from "../parse/index.ts"
 import { BUNDLED_SAMPLE, DEFAULT_DATABASE, DEFAULT_REPORTS, DEFAULT_TAXONOMY, displayPath } from "../paths.ts"
@@ -79,20 +80,32 @@ interface RunSummary {
   readonly kAuto: boolean
 }
 
-/** Classify the parsed papers against what the database knows and store the run. */
-const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(input: ParsedInputs, taxonomy: Taxonomy, settings: RunSettings, progress: Progress) {
+/**
+ * Classify the parsed papers against what the database knows and store the run; `keyphrases`
+ * has been given the parsed papers as they came.
+ */
+const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(
+  input: ParsedInputs,
+  taxonomy: Taxonomy,
+  settings: RunSettings,
+  progress: Progress,
+  keyphrases: EarlyKeyphrases
+) {
   const store = yield* Store
   // Papers the database already holds keep their stored id (ARCHITECTURE "Paper identity");
   // two inputs that turn out to be one stored paper are merged again (only needed when an id changed).
-  const distinct = dedupePapers(input.papers).papers
-  const resolved = yield* store.resolveIdentities(distinct)
-  const papers = resolved.some((paper, i) => paper !== distinct[i]) ? dedupePapers(resolved).papers : resolved
+  const distinct = dedupePapers(input.papers)
+  const resolved = yield* store.resolveIdentities(distinct.papers)
+  const again = resolved.some((paper, i) => paper !== distinct.papers[i]) ? dedupePapers(resolved) : undefined
+  const papers = again?.papers ?? resolved
+  // Which parsed paper's texts each paper has (an id resolved changes no text).
+  const sources = again === undefined ? distinct.sources : again.sources.map((source) => (source < 0 ? -1 : distinct.sources[source]))
   progress.stage("dedupe", `${papers.length} distinct papers (${input.papers.length - papers.length} duplicates merged)`, input.papers.length)
   // The store starts as soon as the map is done; the keyphrases and map coordinates follow into it from their threads.
   // Ctrl-C meanwhile ends the process at once: nothing is written yet (signals.ts).
   const { mapped: classified, finishing } = yield* Effect.sync(() =>
     stoppableAtOnce(() =>
-      classifyInStages(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length))
+      classifyInStages(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length), { keyphrases, sources })
     )
   )
   const runId = newRunId(yield* Clock.currentTimeMillis)
@@ -174,7 +187,10 @@ export const runCommand = Command.make(
     progress.stage("taxonomy", `${taxonomy.nodes.length} nodes from ${displayPath(taxonomy.file)}`)
     yield* checkDatabase(db)
     const startedAt = new Date(yield* Clock.currentTimeMillis)
-    let input: ParsedInputs | undefined = yield* parseInputs(files, { format: options.format, skipBadLines: options.skipBadLines }, progress)
+    // The keyphrase thread starts on the papers as they are parsed: it has the second core to itself until the vectorise stage.
+    const keyphrases = earlyKeyphrases()
+    const stopKeyphrases = Effect.onError(() => Effect.sync(() => keyphrases.cancel()))
+    let input: ParsedInputs | undefined = yield* parseInputs(files, { format: options.format, skipBadLines: options.skipBadLines, onPaper: (paper) => keyphrases.add(paper) }, progress).pipe(stopKeyphrases)
     // Handed over once: nothing here holds the papers after the store, so the report's queries
     // run beside DuckDB's memory alone (a million papers' texts, vectors and assignments are gigabytes).
     const takeInput = (): ParsedInputs => {
@@ -185,11 +201,11 @@ export const runCommand = Command.make(
     const settings: RunSettings = { k, kOption: options.k, seed: options.seed, format: options.format, outDir, startedAt }
     // Opened for writing only now, with every input read; the lock is held until the reports are written.
     yield* Effect.gen(function*() {
-      const stored = yield* classifyAndStore(takeInput(), taxonomy, settings, progress)
+      const stored = yield* classifyAndStore(takeInput(), taxonomy, settings, progress, keyphrases)
       yield* collectGarbage
       const reports = yield* writeReports(stored.runId, settings.outDir)
       progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
       yield* printSummary(stored, reports)
-    }).pipe(Effect.provide(Store.layer({ file: db, readOnly: false })))
+    }).pipe(stopKeyphrases, Effect.provide(Store.layer({ file: db, readOnly: false })))
   })
 ).pipe(Command.withDescription("Parse dumps, sort the papers into the taxonomy, store the run and write its reports"))

@@ -26,6 +26,11 @@ export interface ParseOptions {
   readonly format: InputFormat | "auto"
   /** Count and skip bad records (lines, rows, entries) instead of stopping at the first. */
   readonly skipBadLines: boolean
+  /**
+   * Hears of each paper as soon as it is parsed, in the order of the file's papers: a line
+   * format's as its lines are read (the run's keyphrase thread starts on them meanwhile).
+   */
+  readonly onPaper?: (paper: Paper) => void
 }
 
 export interface ParsedFile {
@@ -106,18 +111,25 @@ const readLines = Effect.fnUntraced(function*(
   bytes: Stream.Stream<Uint8Array, InputError>,
   file: string,
   parseLine: LineParser,
-  skipBadLines: boolean
+  options: ParseOptions
 ): Effect.fn.Return<Records, InputError> {
-  const reader = new LineReader(file, parseLine, skipBadLines)
+  const reader = new LineReader(file, parseLine, options.skipBadLines)
+  const { papers } = reader.collector
+  let told = 0
+  const tell = () => {
+    if (options.onPaper !== undefined) for (; told < papers.length; told++) options.onPaper(papers[told])
+  }
   yield* Stream.runForEachArray(bytes, (chunks) => {
     for (const chunk of chunks) {
       const stop = reader.push(chunk)
       if (stop !== undefined) return Effect.fail(stop)
     }
+    tell()
     return Effect.void
   })
   const stop = reader.end()
   if (stop !== undefined) return yield* stop
+  tell()
   return reader.collector
 })
 
@@ -139,11 +151,12 @@ export const parseFile = Effect.fn("parse.parseFile")(function*(file: string, op
     const format = options.format === "auto" ? detectFormat(headText, file, decoded.complete) : options.format
     if (format === undefined) return yield* undetectedError(name)
     if (isLineFormat(format)) {
-      const records = yield* readLines(decoded.bytes, name, LINE_PARSERS[format], options.skipBadLines)
+      const records = yield* readLines(decoded.bytes, name, LINE_PARSERS[format], options)
       return yield* Effect.fromResult(withPapers(name, format, records))
     }
     const text = yield* Effect.fromResult(decodeUtf8(yield* readAll(decoded.bytes, name), name))
     const records = yield* DOCUMENT_PARSERS[format](text, name, options.skipBadLines)
+    if (options.onPaper !== undefined) for (const paper of records.papers) options.onPaper(paper)
     return yield* Effect.fromResult(withPapers(name, format, records))
   }))
 })

@@ -42,9 +42,14 @@ parentPort!.on("message", (message: KeyphraseMessage) => {
     return
   }
   try {
-    const packed = packKeyphrases(scoreCandidates(candidates))
-    parentPort!.postMessage({ kind: "done", ...packed })
+    const packed = packKeyphrases(scoreCandidates(candidates, message.order))
+    // The arrays move to the main thread rather than being copied: 200 MB at a million papers.
+    const arrays = [packed.offsets, packed.phrase, packed.score, packed.key]
+    parentPort!.postMessage({ kind: "done", ...packed }, arrays.map((array) => array.buffer as ArrayBuffer))
   } catch (error) {
     parentPort!.postMessage({ kind: "failed", reason: String(error) })
   }
+  // Its tables go with it at once: the main thread, busy with the map, takes the reply (queued
+  // before the exit) only later, and ended the thread only then, its 1.5 GB heap with it at a million papers.
+  process.exit(0)
 })
