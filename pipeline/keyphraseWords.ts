@@ -19,11 +19,11 @@ interface BrillTagger {
   readonly lexicon: { tagWord(word: string): ReadonlyArray<string> }
   readonly ruleSet: { getRules(): ReadonlyArray<Rule> }
 }
-const brill: {
+interface BrillModule {
   Lexicon: new(language: string, defaultCategory: string, defaultCategoryCapitalized: string) => unknown
   RuleSet: new(language: string) => unknown
   BrillPOSTagger: new(lexicon: unknown, rules: unknown) => BrillTagger
-} = require("natural/lib/natural/brill_pos_tagger")
+}
 
 /** What the memoised tagger below can reproduce: rules that see the word and the previous word's tag ("DT") or word ("would"). */
 const isMemoisable = (rule: Rule): boolean => {
@@ -34,8 +34,10 @@ const isMemoisable = (rule: Rule): boolean => {
 
 let tagger: { readonly brill: BrillTagger; readonly rules: ReadonlyArray<Rule>; readonly memoisable: boolean } | undefined
 const getTagger = () => {
-  // The lexicon takes ~80 ms to load: only when keyphrases are asked for.
+  // Loaded (~90 ms) and the lexicon read (~80 ms) only when keyphrases are asked for: not by a
+  // remap or a report, nor by a large run's main thread, whose keyphrases come from a worker.
   if (tagger === undefined) {
+    const brill: BrillModule = require("natural/lib/natural/brill_pos_tagger")
     const instance = new brill.BrillPOSTagger(new brill.Lexicon("EN", "N", "NNP"), new brill.RuleSet("EN"))
     const rules = instance.ruleSet.getRules()
     tagger = { brill: instance, rules, memoisable: rules.every(isMemoisable) }
