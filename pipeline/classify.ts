@@ -12,6 +12,7 @@ import { projectInBackground } from "./projectBackground.ts"
 import type { LeafModels } from "./leafModels.ts"
 import { mapFromModels, reusableLeaves } from "./mapFromModels.ts"
 import { DEFAULT_MAP, type MapOptions, mapToTaxonomy, nodeText } from "./map.ts"
+import { collectGarbageNow } from "./collectGarbage.ts"
 import { stageProgress } from "./progress.ts"
 import type { ClusterSummary, RunFinishing } from "./runRecord.ts"
 import { terms } from "./text.ts"
@@ -140,6 +141,55 @@ export const assignTopics = (
 export interface StartedKeyphrases {
   readonly keyphrases: EarlyKeyphrases
   readonly sources: Int32Array
+  /** The papers' texts again (from the database), should the keyphrases have to be extracted on this thread after all. */
+  readonly textsAgain: () => Promise<ReadonlyArray<Pick<Paper, "title" | "abstract">>>
+}
+
+/**
+ * Papers handed over to `classifyInStages`, which takes them and lets them go once they are
+ * vectorised and posted to the keyphrase thread: a caller that has stored them need not keep a
+ * million papers' texts and metadata (2 GB of heap) through the clustering, the map and the store.
+ */
+export class HandedPapers {
+  #papers: ReadonlyArray<Paper> | undefined
+  readonly count: number
+
+  constructor(papers: ReadonlyArray<Paper>) {
+    this.#papers = papers
+    this.count = papers.length
+  }
+
+  take(): ReadonlyArray<Paper> {
+    const papers = this.#papers
+    if (papers === undefined) throw new Error("the papers were handed over once already")
+    this.#papers = undefined
+    return papers
+  }
+}
+
+/** The keyphrase thread settled on the papers, and their vectors: the part of a run that reads the papers' texts. */
+const settleAndVectorize = (input: ReadonlyArray<Paper> | HandedPapers, taxonomy: Taxonomy, started: StartedKeyphrases | undefined) => {
+  const papers = input instanceof HandedPapers ? input.take() : input
+  const count = papers.length
+  // Keyphrases come from a second thread while this one vectorises, clusters and maps:
+  // only the cluster labels need them.
+  // Its bar shows only while this thread is free (waiting, or storing); a rate would mislead, so none.
+  // It is fed the papers as it goes (`feed`), from this thread's progress points.
+  const background = (started?.keyphrases ?? earlyKeyphrases()).settle(
+    papers,
+    started?.sources ?? sameSources(count),
+    (done) => stageProgress("keyphrases", done, count, "papers done"),
+    input instanceof HandedPapers ? started?.textsAgain : undefined
+  )
+  const vectorized = fitTransform(papers, {
+    ...DEFAULT_VECTORIZE,
+    minDf: defaultMinDf(count),
+    keepTerms: taxonomyTerms(taxonomy)
+  }, (done) => {
+    background.feed()
+    stageProgress("vectorize", done, count)
+  })
+  return { background, vectorized }
 }
 
 /**
@@ -150,34 +200,25 @@ export interface StartedKeyphrases {
  * of each stage, the keyphrases' when they arrive.
  */
 export const classifyInStages = (
-  papers: ReadonlyArray<Paper>,
+  input: ReadonlyArray<Paper> | HandedPapers,
   taxonomy: Taxonomy,
   options: ClassifyOptions,
   observe: StageObserver = () => undefined,
   started?: StartedKeyphrases
 ): { readonly mapped: Mapped; readonly finishing: Promise<RunFinishing> } => {
-  // Keyphrases come from a second thread while this one vectorises, clusters and maps:
-  // only the cluster labels need them.
-  // Its bar shows only while this thread is free (waiting, or storing); a rate would mislead, so none.
-  // It is fed the papers as it goes (`feed`), from this thread's progress points.
-  const background = (started?.keyphrases ?? earlyKeyphrases()).settle(
-    papers,
-    started?.sources ?? sameSources(papers.length),
-    (done) => stageProgress("keyphrases", done, papers.length, "papers done")
-  )
-  const vectorized = fitTransform(papers, {
-    ...DEFAULT_VECTORIZE,
-    minDf: defaultMinDf(papers.length),
-    keepTerms: taxonomyTerms(taxonomy)
-  }, (done) => {
-    background.feed()
-    stageProgress("vectorize", done, papers.length)
-  })
+  const count = input instanceof HandedPapers ? input.count : input.length
+  const { background, vectorized } = settleAndVectorize(input, taxonomy, started)
+  if (input instanceof HandedPapers) {
+    // The papers are let go (the keyphrase thread keeps only those not yet posted to it, and the
+    // store has them), and collected now, from outside the frame that used them: V8 keeps a
+    // function's call arguments in its frame until it returns.
+    collectGarbageNow()
+  }
   observe("vectorize", `${vectorized.model.vocabulary.length} terms`)
   const kChoice = options.k === "auto" ? chooseK(vectorized.matrix, options.seed) : null
   const k = kChoice?.k ?? (options.k as number)
   // Three k-means++ starts (scikit-learn's MiniBatchKMeans default n_init) while a start is cheap.
-  const restarts = papers.length <= 10_000 ? 3 : 1
+  const restarts = count <= 10_000 ? 3 : 1
   let start = 0
   let phase = ""
   const clustering = kMeans(vectorized.matrix, {

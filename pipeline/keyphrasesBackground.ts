@@ -80,9 +80,16 @@ export interface EarlyKeyphrases {
   /**
    * The papers the keyphrases are for: paper i has the title and abstract of parsed paper
    * `sources[i]`, or, at -1, texts of its own (two copies merged). `onProgress` hears of the
-   * papers the worker has done, while this thread is free.
+   * papers the worker has done, while this thread is free. With `textsAgain`, nothing here keeps
+   * `papers` once this returns (nor the parsed papers once posted): a worker that fails has the
+   * extraction run here on the texts it gives.
    */
-  settle(papers: ReadonlyArray<Texts>, sources: Int32Array, onProgress?: (done: number) => void): KeyphrasesInBackground
+  settle(
+    papers: ReadonlyArray<Texts>,
+    sources: Int32Array,
+    onProgress?: (done: number) => void,
+    textsAgain?: () => Promise<ReadonlyArray<Texts>>
+  ): KeyphrasesInBackground
   /** End the worker: the run stops before its keyphrases are needed. */
   cancel(): void
 }
@@ -98,7 +105,7 @@ export const sameSources = (count: number): Int32Array => Int32Array.from({ leng
  */
 export const earlyKeyphrases = ({ ahead, chunk: chunkSize, minPapers }: Feeding = FEEDING): EarlyKeyphrases => {
   /** The papers to post, in the worker's order: the parsed ones, then those of settled papers with texts of their own. */
-  const queued: Array<Texts> = []
+  const queued: Array<Texts | undefined> = []
   let worker: Worker | undefined
   let failed = false
   let reply: Promise<PaperKeyphrases | undefined> = Promise.resolve(undefined)
@@ -115,8 +122,10 @@ export const earlyKeyphrases = ({ ahead, chunk: chunkSize, minPapers }: Feeding 
   const post = (everything: boolean) => {
     const horizon = Math.min(queued.length, everything ? queued.length : Atomics.load(done, 0) + ahead)
     while (posted < horizon && (settled || horizon - posted >= chunkSize)) {
-      const chunk = queued.slice(posted, posted + chunkSize)
+      const chunk = queued.slice(posted, posted + chunkSize) as Array<Texts>
       worker!.postMessage({ kind: "papers", titles: chunk.map(({ title }) => title), abstracts: chunk.map(({ abstract }) => abstract) } satisfies KeyphraseMessage)
+      // Posted texts are the worker's: kept here, a million papers' stayed through the map.
+      queued.fill(undefined, posted, posted + chunk.length)
       posted += chunk.length
     }
     if (settled && posted === queued.length && !finished) {
@@ -167,7 +176,7 @@ export const earlyKeyphrases = ({ ahead, chunk: chunkSize, minPapers }: Feeding 
       if (worker === undefined && !failed && queued.length === minPapers) start()
       else if (queued.length % 1024 === 0) feed()
     },
-    settle(papers, sources, progress) {
+    settle(papers, sources, progress, textsAgain) {
       if (worker === undefined && !failed && papers.length >= minPapers) {
         // Too few parsed papers to have started (none, for a caller that knew its papers at once): started now, on the settled ones.
         queued.length = 0
@@ -189,7 +198,11 @@ export const earlyKeyphrases = ({ ahead, chunk: chunkSize, minPapers }: Feeding 
       const [reduced, settledPapers] = [queued.length, papers.length]
       onProgress = progress && ((count) => progress(Math.floor((count * settledPapers) / reduced)))
       feed()
-      const keyphrases = reply.then((result) => result ?? extractKeyphrases(papers, progress))
+      const keyphrases = textsAgain === undefined
+        ? reply.then((result) => result ?? extractKeyphrases(papers, progress))
+        : reply.then(async (result) => result ?? extractKeyphrases(await textsAgain(), progress))
+      // The closures made here share one scope: it must not hold the papers (see `textsAgain`).
+      if (textsAgain !== undefined) papers = []
       // Held by the caller only: this object lives as long as the run, and the keyphrases need not.
       reply = Promise.resolve(undefined)
       return { keyphrases, feed }

@@ -1,5 +1,5 @@
 /** Everything one run produced: what `store` writes and `report` reads. */
-import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.ts"
+import type { ClusterMapping, PaperAssignment, Taxonomy } from "./domain.ts"
 import type { PaperKeyphrases } from "./keyphrases.ts"
 import type { LeafModels } from "./leafModels.ts"
 import type { Projection } from "./project.ts"
@@ -36,7 +36,8 @@ export interface RunRecord {
   readonly inputs: ReadonlyArray<string>
   readonly taxonomy: Taxonomy
   readonly params: Readonly<Record<string, unknown>>
-  readonly papers: ReadonlyArray<Paper>
+  /** Its papers' ids, in the order of the arrays below (the papers themselves are written first: `Store.beginRun`). */
+  readonly paperIds: ReadonlyArray<string>
   readonly clusterOfPaper: Int32Array
   /** Still being computed on second threads when the store starts: it writes them last. */
   readonly finishing: Promise<RunFinishing>

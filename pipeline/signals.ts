@@ -4,7 +4,8 @@
  * on this thread, so while the classification holds the thread (minutes for a million
  * papers) a Ctrl-C would wait for it to end. The classification writes nothing, so it runs
  * with both signals at their default action instead: the process ends at once, as a killed
- * one does, and the database is as it was (a write has not begun). The listeners come back
+ * one does, and the database is as it was (DuckDB discards the run's uncommitted transaction,
+ * which holds its papers only, on the next open). The listeners come back
  * as soon as the work returns. (A signal that arrives in the instant before the work starts,
  * still queued for the listener, is dropped with it: a second Ctrl-C then ends the process.)
  */

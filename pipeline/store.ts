@@ -1,8 +1,9 @@
 /**
  * The store stage: the only code that talks to DuckDB. A run is written in one
- * transaction through the appender, so a failed or killed run leaves the database
- * as it was; and nothing is written before that transaction, so a run that fails
- * earlier (bad input) leaves the file byte-for-byte unchanged.
+ * transaction through the appender (its papers first, before they are classified; the
+ * rest after the map), so a failed or killed run leaves the database as it was; and
+ * nothing is written before that transaction, so a run that fails earlier (bad input)
+ * leaves the file byte-for-byte unchanged.
  */
 import { existsSync, mkdirSync } from "node:fs"
 import { totalmem } from "node:os"
@@ -85,15 +86,23 @@ const failure = (file: string, what: string) => (cause: unknown) =>
 const duckdb = <A>(file: string, what: string, work: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, DatabaseError> =>
   Effect.callback<A, DatabaseError>((resume) => {
     const controller = new AbortController()
-    const settled = work(controller.signal).then(
-      (value) => resume(Effect.succeed(value)),
-      (cause) => resume(Effect.fail(failure(file, what)(cause)))
-    )
+    const settled = resumeWhenSettled(work(controller.signal), resume, file, what)
     return Effect.promise(() => {
       controller.abort()
       return settled
     })
   })
+
+/**
+ * The command goes on inside these callbacks, up to its next wait: made here, apart from
+ * `duckdb`'s scope, they do not keep its `work` alive meanwhile, nor what that holds (a run's
+ * papers, written before the run is classified, stayed in memory through the classification).
+ */
+const resumeWhenSettled = <A>(work: Promise<A>, resume: (effect: Effect.Effect<A, DatabaseError>) => void, file: string, what: string) =>
+  work.then(
+    (value) => resume(Effect.succeed(value)),
+    (cause) => resume(Effect.fail(failure(file, what)(cause)))
+  )
 
 /** Incoming paper id → the id the database stores that paper under (same id, same arXiv id, or same title). */
 const lookUpKnown = async (connection: DuckDBConnection, papers: ReadonlyArray<Paper>): Promise<Map<string, string>> => {
@@ -148,29 +157,42 @@ const insertRemap = async (connection: DuckDBConnection, record: RemapRecord, si
   return 0
 }
 
-/** Every row of one run, table by table, stopping between tables once `signal` aborts. Runs inside the caller's transaction. */
-const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal: AbortSignal): Promise<number> => {
+/**
+ * A run's papers, the first rows of its transaction (written before the run is classified, so
+ * that their texts need not stay in memory through the classification): new papers whole, known
+ * ones' missing metadata filled in, and every paper's id staged by position for the run's longest
+ * tables. Returns how many papers are new to the database.
+ */
+const insertPapersOfRun = async (connection: DuckDBConnection, runId: string, papers: ReadonlyArray<Paper>, signal: AbortSignal): Promise<number> => {
+  const existing = await connection.runAndReadAll("select paper_id from papers")
+  const stored = new Set(existing.getColumnsJson()[0]?.map(String) ?? [])
+  const newPapers = new Set(papers.map((paper) => paper.paperId).filter((id) => !stored.has(id)))
+  signal.throwIfAborted()
+  await insertPapers(connection, runId, papers, (paper) => newPapers.has(paper.paperId))
+  await fillInMetadata(connection, papers.filter((paper) => !newPapers.has(paper.paperId)))
+  // Each paper's id once, by position: the longest tables join it in inside the database.
+  signal.throwIfAborted()
+  await stageStrings(connection, "staged_paper_ids", papers.map((paper) => paper.paperId))
+  // While the run is classified DuckDB needs next to nothing: its buffers for the papers just
+  // written go back (at 200,000 papers RSS during the classification 2.0-3.4 -> 1.3-2.6 GB).
+  if (WRITE_MEMORY_LIMIT !== undefined) await connection.run(`set memory_limit = '${CLASSIFY_MEMORY_LIMIT}'`)
+  return newPapers.size
+}
+
+/** The rest of one run, table by table, stopping between tables once `signal` aborts; inside the transaction that `insertPapersOfRun` wrote its papers in. */
+const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal: AbortSignal): Promise<void> => {
   const { runId } = record
   const append = (table: string, rows: Iterable<ReadonlyArray<unknown>>) => {
     signal.throwIfAborted()
     return appendRows(connection, table, rows)
   }
-  const existing = await connection.runAndReadAll("select paper_id from papers")
-  const stored = new Set(existing.getColumnsJson()[0]?.map(String) ?? [])
-  const newPapers = new Set(record.papers.map((paper) => paper.paperId).filter((id) => !stored.has(id)))
-  await append("runs", [runRow(record, record.kind, record.papers.length)])
-  signal.throwIfAborted()
-  await insertPapers(connection, runId, record.papers, (paper) => newPapers.has(paper.paperId))
-  await fillInMetadata(connection, record.papers.filter((paper) => !newPapers.has(paper.paperId)))
-  // Each paper's id once, by position: the longest tables join it in inside the database.
-  signal.throwIfAborted()
-  const paperIds = record.papers.map((paper) => paper.paperId)
-  await stageStrings(connection, "staged_paper_ids", paperIds)
+  if (WRITE_MEMORY_LIMIT !== undefined) await connection.run(`set memory_limit = '${WRITE_MEMORY_LIMIT}'`)
+  await append("runs", [runRow(record, record.kind, record.paperIds.length)])
   await appendTopics(connection, append, record, "staged_paper_ids")
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
   if (record.vectors !== null) {
     signal.throwIfAborted()
-    await appendVectors(connection, runId, paperIds, record.clusterOfPaper, record.vectors)
+    await appendVectors(connection, runId, record.paperIds, record.clusterOfPaper, record.vectors)
   }
   // Last: the keyphrases, cluster labels and map coordinates come from second threads that ran beside the writes above.
   const { clusters, coordinates, keyphrases } = await record.finishing
@@ -179,17 +201,18 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   await append("clusters", clusterRows(runId, clusters))
   await insertRunPapers(connection, runId, "staged_paper_ids", { clusterOfPaper: record.clusterOfPaper, ...coordinates })
   await connection.run("drop table staged_paper_ids")
-  return newPapers.size
 }
 
+/** DuckDB's memory limit before a transaction lowered it (`WRITE_MEMORY_LIMIT`), to restore after it. */
+type SavedLimit = string | undefined
+
 /**
- * One transaction for the schema and the run: until `commit`, nothing is visible,
- * and a failure, an interruption (rolled back here) or SIGKILL (DuckDB discards
- * uncommitted work on the next open) leaves the database as it was. The schema is
- * (re)created here rather than on open, so that opening a database for a run that
- * then fails changes no byte.
+ * Begins the transaction of a run or remap, with the schema: until its commit nothing is visible,
+ * and a failure, an interruption (rolled back) or SIGKILL (DuckDB discards uncommitted work on the
+ * next open) leaves the database as it was. The schema is (re)created here rather than on open, so
+ * that opening a database for a run that then fails changes no byte.
  */
-const writeInTransaction = async <R>(connection: DuckDBConnection, record: R, signal: AbortSignal, insert: (connection: DuckDBConnection, record: R, signal: AbortSignal) => Promise<number>): Promise<number> => {
+const beginTransaction = async (connection: DuckDBConnection): Promise<SavedLimit> => {
   // Restored by value after the commit: `reset memory_limit` left a 1M run's report at the lower limit.
   const limit = WRITE_MEMORY_LIMIT === undefined
     ? undefined
@@ -200,16 +223,33 @@ const writeInTransaction = async <R>(connection: DuckDBConnection, record: R, si
     await migrateKeyphrases(connection)
     for (const statement of [...SCHEMA_STATEMENTS, ...VECTOR_SCHEMA, ...LEAF_MODEL_SCHEMA]) await connection.run(statement)
     await migrateLeafWords(connection)
-    const newPapers = await insert(connection, record, signal)
-    signal.throwIfAborted()
-    await connection.run("commit")
-    return newPapers
   } catch (cause) {
-    await connection.run("rollback").catch(() => undefined)
+    await endTransaction(connection, limit, false).catch(() => undefined)
     throw cause
+  }
+  return limit
+}
+
+/** Commits (or rolls back) the transaction `beginTransaction` began, and restores the memory limit. */
+const endTransaction = async (connection: DuckDBConnection, limit: SavedLimit, commit: boolean): Promise<void> => {
+  try {
+    await connection.run(commit ? "commit" : "rollback")
   } finally {
     if (limit !== undefined) await connection.run(`set memory_limit = '${limit}'`).catch(() => undefined)
   }
+}
+
+/** `work` inside the open transaction, rolled back if it fails; committed after it when `commit`. */
+const withinTransaction = async <A>(connection: DuckDBConnection, limit: SavedLimit, commit: boolean, work: () => Promise<A>): Promise<A> => {
+  let result: A
+  try {
+    result = await work()
+  } catch (cause) {
+    await endTransaction(connection, limit, false).catch(() => undefined)
+    throw cause
+  }
+  if (commit) await endTransaction(connection, limit, true)
+  return result
 }
 
 /**
@@ -230,6 +270,9 @@ const WRITE_SETTINGS = { write_buffer_row_group_count: "1" }
  */
 const WRITE_MEMORY_LIMIT = 0.8 * totalmem() > 1024 ** 3 ? "1GB" : undefined
 
+/** DuckDB's memory between a run's papers and the rest of it, while the run is classified (see `insertPapersOfRun`). */
+const CLASSIFY_MEMORY_LIMIT = "128MB"
+
 const openInstance = (options: StoreOptions) =>
   Effect.acquireRelease(
     Effect.tryPromise({
@@ -246,7 +289,18 @@ export class Store extends Context.Service<Store, {
   readonly file: string
   /** The stored id of each paper that the database already knows (by arXiv id, else by title). */
   resolveIdentities(papers: ReadonlyArray<Paper>): Effect.Effect<ReadonlyArray<Paper>, DatabaseError>
-  writeRun(record: RunRecord): Effect.Effect<{ readonly newPapers: number }, DatabaseError>
+  /**
+   * Begins a run's transaction with its papers (run id `runId`): written before they are
+   * classified, so that their texts need not be kept meanwhile. `writeRun` writes the rest and
+   * commits; `abandonRun` rolls back a run that stops between them. Returns how many papers are
+   * new to the database.
+   */
+  beginRun(runId: string, papers: ReadonlyArray<Paper>): Effect.Effect<{ readonly newPapers: number }, DatabaseError>
+  /** The titles and abstracts of the papers `beginRun` wrote, in their order, as the database holds them. */
+  readonly begunRunTexts: Effect.Effect<ReadonlyArray<{ readonly title: string; readonly abstract: string }>, DatabaseError>
+  writeRun(record: RunRecord): Effect.Effect<void, DatabaseError>
+  /** Rolls back the run `beginRun` began, if it is still open (a run stopped before its `writeRun` ended). */
+  readonly abandonRun: Effect.Effect<void>
   writeRemap(record: RemapRecord): Effect.Effect<void, DatabaseError>
   /** A stored run with its vectors and clusters, as `remap` needs it. */
   loadRun(runId: string): Effect.Effect<StoredRun, DatabaseError>
@@ -278,13 +332,58 @@ export class Store extends Context.Service<Store, {
           })
         })
 
-        const writeRun = Effect.fn("Store.writeRun")(function*(record: RunRecord) {
-          const newPapers = yield* duckdb(file, "writing the run", (signal) => writeInTransaction(connection, record, signal, insertRun))
+        /** The transaction `beginRun` left open for `writeRun`, with the memory limit to restore after it. */
+        let begun: { readonly limit: SavedLimit } | undefined
+
+        const beginRun = Effect.fn("Store.beginRun")(function*(runId: string, papers: ReadonlyArray<Paper>) {
+          // Handed to the write and let go by it: the effect that ran it stays reachable while the
+          // command goes on, and the papers must not (the classification lets them go).
+          let toWrite: ReadonlyArray<Paper> | undefined = papers
+          const newPapers = yield* duckdb(file, "writing the run's papers", async (signal) => {
+            const written = toWrite
+            toWrite = undefined
+            if (written === undefined) throw new Error("a run's papers are written once")
+            if (begun !== undefined) throw new Error("a run's transaction is open already")
+            const limit = await beginTransaction(connection)
+            const count = await withinTransaction(connection, limit, false, () => insertPapersOfRun(connection, runId, written, signal))
+            begun = { limit }
+            return count
+          })
           return { newPapers }
         })
 
+        const begunRunTexts = duckdb(file, "reading the run's papers", async () => {
+          const reader = await connection.runAndReadAll(
+            "select p.title, p.abstract from staged_paper_ids s join papers p on p.paper_id = s.value order by s.id"
+          )
+          const [titles, abstracts] = reader.getColumnsJson()
+          return (titles ?? []).map((title, i) => ({ title: String(title ?? ""), abstract: String(abstracts[i] ?? "") }))
+        })
+
+        const writeRun = Effect.fn("Store.writeRun")(function*(record: RunRecord) {
+          // Let go by the write, as in beginRun: the report runs on after it, beside DuckDB alone.
+          let toWrite: RunRecord | undefined = record
+          yield* duckdb(file, "writing the run", async (signal) => {
+            const written = toWrite
+            toWrite = undefined
+            const open = begun
+            begun = undefined
+            if (written === undefined || open === undefined) throw new Error("no run's transaction is open (Store.beginRun)")
+            await withinTransaction(connection, open.limit, true, () => insertRun(connection, written, signal))
+          })
+        })
+
+        const abandonRun = Effect.promise(async () => {
+          const open = begun
+          begun = undefined
+          if (open !== undefined) await endTransaction(connection, open.limit, false).catch(() => undefined)
+        })
+
         const writeRemap = Effect.fn("Store.writeRemap")(function*(record: RemapRecord) {
-          yield* duckdb(file, "writing the remap", (signal) => writeInTransaction(connection, record, signal, insertRemap))
+          yield* duckdb(file, "writing the remap", async (signal) => {
+            const limit = await beginTransaction(connection)
+            await withinTransaction(connection, limit, true, () => insertRemap(connection, record, signal))
+          })
         })
 
         const query = Effect.fn("Store.query")(function*(sql: string) {
@@ -305,7 +404,7 @@ export class Store extends Context.Service<Store, {
           return yield* duckdb(file, `loading run ${runId}`, () => loadStoredRun(connection, runId))
         })
 
-        return Store.of({ file, resolveIdentities, writeRun, writeRemap, loadRun, query, queryColumns })
+        return Store.of({ file, resolveIdentities, beginRun, begunRunTexts, writeRun, abandonRun, writeRemap, loadRun, query, queryColumns })
       })
     )
 }

@@ -13,7 +13,7 @@ import { IN_LINE, scoreRows } from "../pipeline/rowScores.ts"
 import { twoThreadScoring } from "../pipeline/scoring.ts"
 import { extractKeyphrases, tagTokens } from "../pipeline/keyphrases.ts"
 import { dedupePapers } from "../pipeline/dedupe.ts"
-import { earlyKeyphrases, keyphrasesInBackground } from "../pipeline/keyphrasesBackground.ts"
+import { earlyKeyphrases, keyphrasesInBackground, sameSources } from "../pipeline/keyphrasesBackground.ts"
 import { seededRandom } from "../pipeline/random.ts"
 import type { SparseRows } from "../pipeline/vectorize.ts"
 import { samplePapers } from "./fixtures-helpers.ts"
@@ -111,6 +111,21 @@ describe("speed-ups keep the results", () => {
       })
       const background = keyphrases.settle(papers, sources)
       assert.deepStrictEqual(yield* Effect.promise(() => background.keyphrases), extractKeyphrases(papers))
+    }), 60_000)
+
+  it.effect("extracts the keyphrases here, from the texts read again, when a thread that no longer has the papers ends", () =>
+    Effect.gen(function*() {
+      const papers = samplePapers()
+      const keyphrases = earlyKeyphrases({ chunk: 20, ahead: 40, minPapers: 30 })
+      for (const paper of papers) keyphrases.add(paper)
+      let readAgain = 0
+      const background = keyphrases.settle(papers, sameSources(papers.length), undefined, async () => {
+        readAgain++
+        return papers.map(({ abstract, title }) => ({ abstract, title }))
+      })
+      keyphrases.cancel()
+      assert.deepStrictEqual(yield* Effect.promise(() => background.keyphrases), extractKeyphrases(papers))
+      assert.strictEqual(readAgain, 1)
     }), 60_000)
 
   it.effect("feeds the background thread its papers as it goes, also while this thread only waits", () =>

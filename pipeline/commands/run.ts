@@ -9,7 +9,7 @@
 import { resolve } from "node:path"
 import { Clock, Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { classifyInStages, DEFAULT_CLASSIFY } from "../classify.ts"
+import { classifyInStages, DEFAULT_CLASSIFY, HandedPapers } from "../classify.ts"
 import { collectGarbage } from "../collectGarbage.ts"
 import { dedupePapers } from "../dedupe.ts"
 import { type EarlyKeyphrases, earlyKeyphrases } from "../keyphrasesBackground.ts"
@@ -80,50 +80,84 @@ interface RunSummary {
   readonly kAuto: boolean
 }
 
+/** A run's papers once written to the database, handed on to its classification. */
+interface StoredPapers {
+  readonly runId: string
+  readonly papers: HandedPapers
+  readonly paperIds: ReadonlyArray<string>
+  /** Which parsed paper's texts each paper has (dedupePapers). */
+  readonly sources: Int32Array
+  readonly newPapers: number
+}
+
+/**
+ * The run's distinct papers, each under the id the database knows it by, written first in the
+ * run's transaction: from here on nothing but the classification (until it has vectorised them)
+ * and the keyphrase thread's queue holds them.
+ */
+const storePapers = Effect.fn("run.storePapers")(function*(parsed: ReadonlyArray<Paper>, progress: Progress) {
+  const store = yield* Store
+  // Papers the database already holds keep their stored id (ARCHITECTURE "Paper identity");
+  // two inputs that turn out to be one stored paper are merged again (only needed when an id changed).
+  const distinct = dedupePapers(parsed)
+  const resolved = yield* store.resolveIdentities(distinct.papers)
+  const again = resolved.some((paper, i) => paper !== distinct.papers[i]) ? dedupePapers(resolved) : undefined
+  const papers = again?.papers ?? resolved
+  // An id resolved changes no text.
+  const sources = again === undefined ? distinct.sources : again.sources.map((source) => (source < 0 ? -1 : distinct.sources[source]))
+  progress.stage("dedupe", `${papers.length} distinct papers (${parsed.length - papers.length} duplicates merged)`, parsed.length)
+  const runId = newRunId(yield* Clock.currentTimeMillis)
+  const { newPapers } = yield* store.beginRun(runId, papers)
+  progress.stage("papers", `${papers.length} written to ${displayPath(store.file)} (${newPapers} new), in the transaction of run ${runId}`, papers.length)
+  return { runId, papers: new HandedPapers(papers), paperIds: papers.map((paper) => paper.paperId), sources, newPapers } satisfies StoredPapers
+})
+
 /**
  * Classify the parsed papers against what the database knows and store the run; `keyphrases`
- * has been given the parsed papers as they came.
+ * has been given the parsed papers as they came. `takeInput` hands the parsed papers over: a
+ * million papers' texts need not stay in memory once written and vectorised.
  */
 const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(
-  input: ParsedInputs,
+  takeInput: () => ParsedInputs,
   taxonomy: Taxonomy,
   settings: RunSettings,
   progress: Progress,
   keyphrases: EarlyKeyphrases
 ) {
   const store = yield* Store
-  // Papers the database already holds keep their stored id (ARCHITECTURE "Paper identity");
-  // two inputs that turn out to be one stored paper are merged again (only needed when an id changed).
-  const distinct = dedupePapers(input.papers)
-  const resolved = yield* store.resolveIdentities(distinct.papers)
-  const again = resolved.some((paper, i) => paper !== distinct.papers[i]) ? dedupePapers(resolved) : undefined
-  const papers = again?.papers ?? resolved
-  // Which parsed paper's texts each paper has (an id resolved changes no text).
-  const sources = again === undefined ? distinct.sources : again.sources.map((source) => (source < 0 ? -1 : distinct.sources[source]))
-  progress.stage("dedupe", `${papers.length} distinct papers (${input.papers.length - papers.length} duplicates merged)`, input.papers.length)
-  // The store starts as soon as the map is done; the keyphrases and map coordinates follow into it from their threads.
-  // Ctrl-C meanwhile ends the process at once: nothing is written yet (signals.ts).
+  let input: ParsedInputs | undefined = takeInput()
+  const { files, skipped } = input
+  const parsed = input.papers.length
+  const stored = yield* storePapers(input.papers, progress)
+  input = undefined
+  const { runId, paperIds } = stored
+  const count = paperIds.length
+  // The store goes on as soon as the map is done; the keyphrases and map coordinates follow into it from their threads.
+  // Ctrl-C meanwhile ends the process at once: nothing is committed (signals.ts).
   const { mapped: classified, finishing } = yield* Effect.sync(() =>
     stoppableAtOnce(() =>
-      classifyInStages(papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, papers.length), { keyphrases, sources })
+      classifyInStages(stored.papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, count), {
+        keyphrases,
+        sources: stored.sources,
+        textsAgain: () => Effect.runPromise(store.begunRunTexts)
+      })
     )
   )
-  const runId = newRunId(yield* Clock.currentTimeMillis)
   const params = {
     k: settings.kOption, chosen_k: classified.clustering.k, k_scores: classified.kChoice?.scores ?? null, seed: settings.seed,
-    format: settings.format, skipped_lines: input.skipped, map: DEFAULT_CLASSIFY.map, taxonomy_name: taxonomy.name
+    format: settings.format, skipped_lines: skipped, map: DEFAULT_CLASSIFY.map, taxonomy_name: taxonomy.name
   }
-  progress.begin("store", `writing run ${runId} (${papers.length} papers) to ${displayPath(store.file)}`)
-  const written = yield* store.writeRun({
+  progress.begin("store", `writing run ${runId} (${count} papers) to ${displayPath(store.file)}`)
+  yield* store.writeRun({
     runId,
     kind: "run",
     parentRunId: null,
     startedAt: settings.startedAt,
     finishedAt: new Date(yield* Clock.currentTimeMillis),
-    inputs: input.files,
+    inputs: files,
     taxonomy,
     params,
-    papers,
+    paperIds,
     clusterOfPaper: classified.clustering.labels,
     finishing,
     clusterTopics: classified.clusterTopics,
@@ -131,17 +165,24 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(
     leafModels: classified.leafModels,
     vectors: classified.vectorized
   })
-  progress.stage("store", `run ${runId}: ${papers.length} papers (${written.newPapers} new) in ${displayPath(store.file)}`, papers.length)
+  progress.stage("store", `run ${runId}: ${count} papers (${stored.newPapers} new) in ${displayPath(store.file)}`, count)
   return {
     runId,
-    parsed: input.papers.length,
-    skipped: input.skipped,
-    papers: papers.length,
-    newPapers: written.newPapers,
+    parsed,
+    skipped,
+    papers: count,
+    newPapers: stored.newPapers,
     clusters: classified.clustering.k,
     kAuto: classified.kChoice !== null
   } satisfies RunSummary
-})
+}, (effect) =>
+  // A run that fails or stops between its papers and its commit (the classification throws, the
+  // store fails, Ctrl-C in the store) leaves the database as it was.
+  Effect.onError(effect, () =>
+    Effect.gen(function*() {
+      const store = yield* Store
+      yield* store.abandonRun
+    })))
 
 const printSummary = Effect.fn("run.printSummary")(function*(run: RunSummary, reports: WrittenReports) {
   const store = yield* Store
@@ -201,7 +242,7 @@ export const runCommand = Command.make(
     const settings: RunSettings = { k, kOption: options.k, seed: options.seed, format: options.format, outDir, startedAt }
     // Opened for writing only now, with every input read; the lock is held until the reports are written.
     yield* Effect.gen(function*() {
-      const stored = yield* classifyAndStore(takeInput(), taxonomy, settings, progress, keyphrases)
+      const stored = yield* classifyAndStore(takeInput, taxonomy, settings, progress, keyphrases)
       yield* collectGarbage
       const reports = yield* writeReports(stored.runId, settings.outDir)
       progress.stage("report", `${reports.files.length} files in ${displayPath(reports.directory)}`)
