@@ -16,7 +16,7 @@ import { collectGarbageNow } from "./collectGarbage.ts"
 import { stageProgress } from "./progress.ts"
 import type { ClusterSummary, RunFinishing } from "./runRecord.ts"
 import { terms } from "./text.ts"
-import { DEFAULT_VECTORIZE, defaultMinDf, fitTransform, type TfidfModel, type Vectorized } from "./vectorize.ts"
+import { countTerms, DEFAULT_VECTORIZE, defaultMinDf, type TfidfModel, type Vectorized, weighTerms } from "./vectorize.ts"
 
 export interface ClassifyOptions {
   readonly k: number | "auto"
@@ -167,8 +167,8 @@ export class HandedPapers {
   }
 }
 
-/** The keyphrase thread settled on the papers, and their vectors: the part of a run that reads the papers' texts. */
-const settleAndVectorize = (input: ReadonlyArray<Paper> | HandedPapers, taxonomy: Taxonomy, started: StartedKeyphrases | undefined) => {
+/** The keyphrase thread settled on the papers, and their terms counted: the part of a run that reads the papers' texts. */
+const settleAndCount = (input: ReadonlyArray<Paper> | HandedPapers, started: StartedKeyphrases | undefined) => {
   const papers = input instanceof HandedPapers ? input.take() : input
   const count = papers.length
   // Keyphrases come from a second thread while this one vectorises, clusters and maps:
@@ -181,14 +181,24 @@ const settleAndVectorize = (input: ReadonlyArray<Paper> | HandedPapers, taxonomy
     (done) => stageProgress("keyphrases", done, count, "papers done"),
     input instanceof HandedPapers ? started?.textsAgain : undefined
   )
-  const vectorized = fitTransform(papers, {
-    ...DEFAULT_VECTORIZE,
-    minDf: defaultMinDf(count),
-    keepTerms: taxonomyTerms(taxonomy)
-  }, (done) => {
+  // A run's papers (handed over) go as they are counted: only the keyphrase thread's queue may still hold them.
+  const counts = countTerms(papers, DEFAULT_VECTORIZE, (done) => {
     background.feed()
     stageProgress("vectorize", done, count)
-  })
+  }, input instanceof HandedPapers)
+  return { background, counts }
+}
+
+/** `settleAndCount`, then the vectors: their counts (and the term index) go with this frame. */
+const settleAndVectorize = (input: ReadonlyArray<Paper> | HandedPapers, taxonomy: Taxonomy, started: StartedKeyphrases | undefined) => {
+  const { background, counts } = settleAndCount(input, started)
+  if (input instanceof HandedPapers) {
+    // The papers are let go before their vectors are built (the keyphrase thread keeps only those
+    // not yet posted to it, and the store has them), and collected now, from outside the frame that
+    // used them: V8 keeps a function's call arguments in its frame until it returns.
+    collectGarbageNow()
+  }
+  const vectorized = weighTerms(counts, { ...DEFAULT_VECTORIZE, minDf: defaultMinDf(counts.papers), keepTerms: taxonomyTerms(taxonomy) })
   return { background, vectorized }
 }
 
@@ -208,12 +218,6 @@ export const classifyInStages = (
 ): { readonly mapped: Mapped; readonly finishing: Promise<RunFinishing> } => {
   const count = input instanceof HandedPapers ? input.count : input.length
   const { background, vectorized } = settleAndVectorize(input, taxonomy, started)
-  if (input instanceof HandedPapers) {
-    // The papers are let go (the keyphrase thread keeps only those not yet posted to it, and the
-    // store has them), and collected now, from outside the frame that used them: V8 keeps a
-    // function's call arguments in its frame until it returns.
-    collectGarbageNow()
-  }
   observe("vectorize", `${vectorized.model.vocabulary.length} terms`)
   const kChoice = options.k === "auto" ? chooseK(vectorized.matrix, options.seed) : null
   const k = kChoice?.k ?? (options.k as number)

@@ -81,8 +81,9 @@ export interface EarlyKeyphrases {
    * The papers the keyphrases are for: paper i has the title and abstract of parsed paper
    * `sources[i]`, or, at -1, texts of its own (two copies merged). `onProgress` hears of the
    * papers the worker has done, while this thread is free. With `textsAgain`, nothing here keeps
-   * `papers` once this returns (nor the parsed papers once posted): a worker that fails has the
-   * extraction run here on the texts it gives.
+   * `papers` once this returns (nor the parsed papers once posted), and the caller may empty them:
+   * without a worker the extraction runs here at once, and a worker that fails has it run here on
+   * the texts `textsAgain` gives.
    */
   settle(
     papers: ReadonlyArray<Texts>,
@@ -186,7 +187,9 @@ export const earlyKeyphrases = ({ ahead, chunk: chunkSize, minPapers }: Feeding 
       }
       if (worker === undefined || failed) {
         queued.length = 0
-        return { keyphrases: Promise.resolve().then(() => extractKeyphrases(papers, progress)), feed: () => undefined }
+        // Extracted now when the caller lets the papers go as it goes on (`textsAgain`), else once it waits.
+        const keyphrases = textsAgain === undefined ? Promise.resolve().then(() => extractKeyphrases(papers, progress)) : Promise.resolve(extractKeyphrases(papers, progress))
+        return { keyphrases, feed: () => undefined }
       }
       const parsed = queued.length
       const settledOrder = Int32Array.from(sources, (source, i) => (source >= 0 ? source : queued.push(papers[i]) - 1))

@@ -135,7 +135,30 @@ class RawEntries {
   }
 }
 
-export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOptions, onProgress?: (done: number) => void): Vectorized => {
+/** Every paper's distinct terms and their weighted counts: the pass over the texts (`countTerms`). */
+export interface TermCounts {
+  readonly papers: number
+  readonly index: TermIndex
+  readonly raw: RawEntries
+  readonly rawOffsets: Float64Array
+}
+
+/** TF-IDF vectors of the papers: `countTerms`, then `weighTerms`. */
+export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOptions, onProgress?: (done: number) => void): Vectorized =>
+  weighTerms(countTerms(papers, options, onProgress), options)
+
+/**
+ * The one pass over the papers' texts: each paper's terms counted. Apart from `weighTerms`, so
+ * that a caller can let the texts go before the vectors are built (at a million papers, 2 GB of
+ * texts beside the vectors being built made the run's peak).
+ */
+export const countTerms = (
+  papers: ReadonlyArray<Paper>,
+  options: Pick<VectorizeOptions, "titleWeight">,
+  onProgress?: (done: number) => void,
+  /** Empty `papers` as they are counted: the caller's own array, no longer needed (see `HandedPapers`). */
+  letGo = false
+): TermCounts => {
   const n = papers.length
   const index = new TermIndex()
   // Every paper's distinct term ids and weighted counts, concatenated (CSR over term ids), in
@@ -178,6 +201,7 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
     touched.length = 0
     addText(papers[r].title, options.titleWeight)
     addText(papers[r].abstract, 1)
+    if (letGo) (papers as Array<Paper | undefined>)[r] = undefined
     for (let t = 0; t < touched.length; t++) {
       const id = touched.data[t]
       raw.push(id, scratch[id])
@@ -186,6 +210,11 @@ export const fitTransform = (papers: ReadonlyArray<Paper>, options: VectorizeOpt
     rawOffsets[r + 1] = raw.length
     if (onProgress !== undefined && (r & 1023) === 1023) onProgress(r + 1)
   }
+  return { papers: n, index, raw, rawOffsets }
+}
+
+/** The vocabulary (terms within the document-frequency bounds, and `keepTerms`), idf, and each paper's unit TF-IDF row. */
+export const weighTerms = ({ index, papers: n, raw, rawOffsets }: TermCounts, options: VectorizeOptions): Vectorized => {
   const terms = index.size
   const df = new Int32Array(terms)
   raw.forEachId((id) => df[id]++)
