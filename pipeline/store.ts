@@ -142,7 +142,7 @@ const fillInMetadata = async (connection: DuckDBConnection, known: ReadonlyArray
  * keyphrases are the source's, through the view `keyphrases` (params.keyphrases_from).
  * Runs inside the caller's transaction.
  */
-const insertRemap = async (connection: DuckDBConnection, record: RemapRecord, signal: AbortSignal): Promise<number> => {
+const insertRemap = async (connection: DuckDBConnection, record: RemapRecord, signal: AbortSignal): Promise<void> => {
   const append = (table: string, rows: Iterable<ReadonlyArray<unknown>>) => {
     signal.throwIfAborted()
     return appendRows(connection, table, rows)
@@ -154,7 +154,7 @@ const insertRemap = async (connection: DuckDBConnection, record: RemapRecord, si
   await stageStrings(connection, "staged_paper_ids", record.paperIds)
   await appendTopics(connection, append, record, "staged_paper_ids")
   await connection.run("drop table staged_paper_ids")
-  return 0
+  signal.throwIfAborted()
 }
 
 /**
@@ -201,6 +201,8 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   await append("clusters", clusterRows(runId, clusters))
   await insertRunPapers(connection, runId, "staged_paper_ids", { clusterOfPaper: record.clusterOfPaper, ...coordinates })
   await connection.run("drop table staged_paper_ids")
+  // Stopped by now: rolled back rather than committed.
+  signal.throwIfAborted()
 }
 
 /** DuckDB's memory limit before a transaction lowered it (`WRITE_MEMORY_LIMIT`), to restore after it. */
