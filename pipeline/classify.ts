@@ -198,7 +198,11 @@ const settleAndVectorize = (input: ReadonlyArray<Paper> | HandedPapers, taxonomy
     // used them: V8 keeps a function's call arguments in its frame until it returns.
     collectGarbageNow()
   }
-  const vectorized = weighTerms(counts, { ...DEFAULT_VECTORIZE, minDf: defaultMinDf(counts.papers), keepTerms: taxonomyTerms(taxonomy) })
+  const vectorized = weighTerms(
+    counts,
+    { ...DEFAULT_VECTORIZE, minDf: defaultMinDf(counts.papers), keepTerms: taxonomyTerms(taxonomy) },
+    input instanceof HandedPapers ? collectGarbageNow : undefined
+  )
   return { background, vectorized }
 }
 
