@@ -187,9 +187,8 @@ export const earlyKeyphrases = ({ ahead, chunk: chunkSize, minPapers }: Feeding 
       }
       if (worker === undefined || failed) {
         queued.length = 0
-        // Extracted now when the caller lets the papers go as it goes on (`textsAgain`), else once it waits.
-        const keyphrases = textsAgain === undefined ? Promise.resolve().then(() => extractKeyphrases(papers, progress)) : Promise.resolve(extractKeyphrases(papers, progress))
-        return { keyphrases, feed: () => undefined }
+        // Extracted now, while the caller still has the papers (it may let them go as it goes on).
+        return { keyphrases: Promise.resolve(extractKeyphrases(papers, progress)), feed: () => undefined }
       }
       const parsed = queued.length
       const settledOrder = Int32Array.from(sources, (source, i) => (source >= 0 ? source : queued.push(papers[i]) - 1))

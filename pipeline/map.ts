@@ -231,9 +231,8 @@ const learnLeafModels = (input: MappingInput, options: MapOptions, scoring: Scor
   // not eight. (Measured on the 40,000-paper dev set: learning from 20,000 of them costs 0.025
   // accuracy, so dumps of the dev set's size learn from every paper.)
   const trainingRows = evenlySpacedRows(rows, options.trainingPapers)
-  const training = trainingRows.length === rows ? matrix : subsetRows(matrix, trainingRows)
+  const { training, trainingFactors } = trainingPart(matrix, factors, trainingRows)
   const { bestSeed, trainingSimilarity } = seedSimilarities(matrix, seeds, L, trainingRows, scoring)
-  const trainingFactors = trainingRows.length === rows ? factors : Float64Array.from(trainingRows, (row) => factors[row])
   const seedPosterior = softmaxRows(trainingSimilarity, L, 1 / options.temperature, undefined, trainingSimilarity)
   let logWords = wordModels(training, seedPosterior, seeds, parentOf, wordOptions, scoring)
   const logPrior = estimateProportions(training, seeds, seedPosterior, L, options, scoring).map((value) => options.priorWeight * value)
@@ -245,6 +244,12 @@ const learnLeafModels = (input: MappingInput, options: MapOptions, scoring: Scor
   }
   return { bestSeed, logWords, logPrior }
 }
+
+/** The training rows of `matrix`, and their length factors: the matrix and `factors` themselves when they are every row. */
+export const trainingPart = (matrix: SparseRows, factors: Float64Array, trainingRows: Int32Array) =>
+  trainingRows.length === matrix.rows
+    ? { training: matrix, trainingFactors: factors }
+    : { training: subsetRows(matrix, trainingRows), trainingFactors: Float64Array.from(trainingRows, (row) => factors[row]) }
 
 /**
  * Every row's best cosine to a leaf's own text (`bestSeedSimilarity`), and the training rows'

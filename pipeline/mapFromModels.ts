@@ -25,12 +25,13 @@ import {
   type Mapping,
   type MappingInput,
   parentIndex,
-  seedSimilarities
+  seedSimilarities,
+  trainingPart
 } from "./map.ts"
 import type { Scoring } from "./rowScores.ts"
 import { twoThreadScoring } from "./scoring.ts"
 import { leavesOf } from "./taxonomy.ts"
-import { evenlySpacedRows, type SparseRows, subsetRows } from "./vectorize.ts"
+import { evenlySpacedRows, type SparseRows } from "./vectorize.ts"
 
 /** Rounds that estimate the new leaves' share of the papers. */
 const PRIOR_ROUNDS = 3
@@ -87,15 +88,14 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
   // With no new leaf, `kept` is every leaf in order: the scores are already rows × L.
   let scores = keptScores
   if (fresh.length > 0) {
-    const whole = trainingRows.length === matrix.rows
-    const training = whole ? matrix : subsetRows(matrix, trainingRows)
-    const keptTraining = whole ? keptScores : gatherRows(keptScores, kept.length, trainingRows)
+    const { training, trainingFactors } = trainingPart(matrix, factors, trainingRows)
+    const keptTraining = training === matrix ? keptScores : gatherRows(keptScores, kept.length, trainingRows)
     const learn = freshLearner(training, leaves, fresh, kept, keptWords, seeds, options, scoring)
     // First, word models from the posteriors of the leaves' own texts, as the full map starts.
     const seedPosterior = softmaxRows(trainingSimilarity, L, 1 / options.temperature)
     let freshWords = learn(pickColumns(seedPosterior, L, fresh))
     // Then the new leaves' share of the papers: the kept leaves keep their proportions among themselves.
-    const freshTraining = logLikelihoods(scoring, training, freshWords, fresh.length, whole ? factors : Float64Array.from(trainingRows, (row) => factors[row]))
+    const freshTraining = logLikelihoods(scoring, training, freshWords, fresh.length, trainingFactors)
     const trainingScores = interleave(keptTraining, kept, freshTraining, fresh, L)
     for (const l of fresh) logPrior[l] = options.priorWeight * Math.log(1 / L)
     for (let round = 0; round < PRIOR_ROUNDS; round++) {
