@@ -104,6 +104,21 @@ const resumeWhenSettled = <A>(work: Promise<A>, resume: (effect: Effect.Effect<A
     (cause) => resume(Effect.fail(failure(file, what)(cause)))
   )
 
+/**
+ * `value`, handed to a write that takes it once and then no longer holds it: the effect that ran
+ * the write stays reachable while the command goes on after it (up to its next wait), and so
+ * would everything its closure holds.
+ */
+const takenOnce = <A>(value: A): (() => A) => {
+  let held: A | undefined = value
+  return () => {
+    const taken = held
+    held = undefined
+    if (taken === undefined) throw new Error("a write's data is taken once")
+    return taken
+  }
+}
+
 /** Incoming paper id → the id the database stores that paper under (same id, same arXiv id, or same title). */
 const lookUpKnown = async (connection: DuckDBConnection, papers: ReadonlyArray<Paper>): Promise<Map<string, string>> => {
   if (!(await tableExists(connection, "papers"))) return new Map()
@@ -338,13 +353,10 @@ export class Store extends Context.Service<Store, {
         let begun: { readonly limit: SavedLimit } | undefined
 
         const beginRun = Effect.fn("Store.beginRun")(function*(runId: string, papers: ReadonlyArray<Paper>) {
-          // Handed to the write and let go by it: the effect that ran it stays reachable while the
-          // command goes on, and the papers must not (the classification lets them go).
-          let toWrite: ReadonlyArray<Paper> | undefined = papers
+          // The classification lets the papers go: the write must not keep them (see `takenOnce`).
+          const toWrite = takenOnce(papers)
           const newPapers = yield* duckdb(file, "writing the run's papers", async (signal) => {
-            const written = toWrite
-            toWrite = undefined
-            if (written === undefined) throw new Error("a run's papers are written once")
+            const written = toWrite()
             if (begun !== undefined) throw new Error("a run's transaction is open already")
             const limit = await beginTransaction(connection)
             const count = await withinTransaction(connection, limit, false, () => insertPapersOfRun(connection, runId, written, signal))
@@ -363,14 +375,13 @@ export class Store extends Context.Service<Store, {
         })
 
         const writeRun = Effect.fn("Store.writeRun")(function*(record: RunRecord) {
-          // Let go by the write, as in beginRun: the report runs on after it, beside DuckDB alone.
-          let toWrite: RunRecord | undefined = record
+          // The report runs on after the write, beside DuckDB alone: the write must not keep the run.
+          const toWrite = takenOnce(record)
           yield* duckdb(file, "writing the run", async (signal) => {
-            const written = toWrite
-            toWrite = undefined
+            const written = toWrite()
             const open = begun
             begun = undefined
-            if (written === undefined || open === undefined) throw new Error("no run's transaction is open (Store.beginRun)")
+            if (open === undefined) throw new Error("no run's transaction is open (Store.beginRun)")
             await withinTransaction(connection, open.limit, true, () => insertRun(connection, written, signal))
           })
         })
