@@ -43,3 +43,27 @@ export class ChunkedInts {
     return this.chunks[index >>> CHUNK_BITS][index & CHUNK_MASK]
   }
 }
+
+/**
+ * Whole numbers from 0 appended in chunks of bytes, read by position; a value from 255 up is
+ * kept exactly beside them. The keyphrase candidates' weighted counts are nearly all under 10:
+ * a byte each rather than four, 46 MB rather than 184 MB at a million papers.
+ */
+export class ChunkedCounts {
+  length = 0
+  private readonly chunks: Array<Uint8Array> = []
+  private readonly large = new Map<number, number>()
+
+  push(value: number) {
+    const offset = this.length & CHUNK_MASK
+    if (offset === 0) this.chunks.push(new Uint8Array(CHUNK_MASK + 1))
+    if (value >= 255) this.large.set(this.length, value)
+    this.chunks[this.length >>> CHUNK_BITS][offset] = Math.min(value, 255)
+    this.length++
+  }
+
+  at(index: number): number {
+    const value = this.chunks[index >>> CHUNK_BITS][index & CHUNK_MASK]
+    return value === 255 ? this.large.get(index)! : value
+  }
+}

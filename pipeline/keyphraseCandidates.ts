@@ -4,7 +4,7 @@
  * (the key) and of their words as written (the surface), and counted per paper.
  */
 import type { Paper } from "./domain.ts"
-import { ChunkedInts, Growable } from "./growable.ts"
+import { ChunkedCounts, ChunkedInts, Growable } from "./growable.ts"
 import { SequenceInterner } from "./interning.ts"
 import { hasLetter, isStopToken, keyPartsOf, scanTaggedWords, stemWords, surfaceOf, surfaceWords, tagName, tokenPhrase, tokenText } from "./keyphraseWords.ts"
 
@@ -130,16 +130,15 @@ const mostUsed = (surfaces: Map<number, number>): number => {
 
 /**
  * Every paper's candidate phrases in flat arrays: paper p's entries are `offsets[p]` …
- * `offsets[p + 1] - 1`, each a phrase key id, its weighted count in the paper, and the id of
- * the surface form the paper used most. A million papers' 30 million candidates as JS arrays
- * of strings filled the heap and its collections.
+ * `offsets[p + 1] - 1`, each the id of the surface form the paper used most and its weighted
+ * count in the paper; the phrase's key is its surface's (`keyOfEntry`). A million papers' 30
+ * million candidates as JS arrays of strings filled the heap and its collections.
  */
 export class CandidateTable {
   readonly offsets = new Growable(new Int32Array(1024))
-  readonly entryKey = new ChunkedInts()
-  /** Weighted counts are whole numbers (2 per use in the title, 1 in the abstract). */
-  readonly entryWeight = new ChunkedInts()
   readonly entrySurface = new ChunkedInts()
+  /** Weighted counts are whole numbers (2 per use in the title, 1 in the abstract). */
+  readonly entryWeight = new ChunkedCounts()
 
   constructor() {
     this.offsets.push(0)
@@ -149,15 +148,19 @@ export class CandidateTable {
     return this.offsets.length - 1
   }
 
-  /** A paper's candidate: its key id, weighted count and surface id. */
-  add(key: number, weight: number, surface: number) {
-    this.entryKey.push(key)
-    this.entryWeight.push(weight)
+  /** A paper's candidate: its surface id (whose key is the candidate's) and weighted count. */
+  add(surface: number, weight: number) {
     this.entrySurface.push(surface)
+    this.entryWeight.push(weight)
+  }
+
+  /** Entry e's phrase key id: a surface has one key, so the table keeps only the surface (184 MB less at a million papers). */
+  keyOfEntry(e: number): number {
+    return keyOfSurface.data[this.entrySurface.at(e)]
   }
 
   endPaper() {
-    this.offsets.push(this.entryKey.length)
+    this.offsets.push(this.entrySurface.length)
   }
 }
 
@@ -247,7 +250,8 @@ export const collectCandidates = (
     forEachCandidate(paper.abstract, add)
     for (let slot = 0; slot < counts.size; slot++) {
       const surfaces = counts.surfaces[slot]
-      table.add(counts.key.data[slot], counts.count.data[slot], surfaces === undefined ? counts.surface.data[slot] : mostUsed(surfaces))
+      // Every surface counted in a slot has the slot's key.
+      table.add(surfaces === undefined ? counts.surface.data[slot] : mostUsed(surfaces), counts.count.data[slot])
     }
     table.endPaper()
     counts.clear()

@@ -32,4 +32,14 @@ describe("keyphrases", () => {
       const rewardPaper = keyphrases[paperNamed(papers, "Reward Model Ensembles")].map(({ phrase }) => phrase.toLowerCase())
       assert.isTrue(rewardPaper.some((phrase) => phrase.includes("reward model")), rewardPaper.join(", "))
     }))
+
+  it.effect("counts a phrase used hundreds of times in one paper exactly", () =>
+    Effect.gen(function*() {
+      // 300 uses against 256: a count kept in a byte would tie them at 255 and put "bandwidth" first.
+      const abstract = `${"The zeta function grows. ".repeat(300)}${"The bandwidth estimate holds. ".repeat(256)}`
+      const papers = [{ title: "Notes", abstract }, { title: "Other notes", abstract: "A graph neural network." }]
+      const top = keyphrasesOf(extractKeyphrases(papers), 0).slice(0, 2)
+      assert.deepStrictEqual(top.map(({ phrase }) => phrase), ["zeta function", "bandwidth estimate"])
+      assert.strictEqual(top[1].score, Math.round(((1 + Math.log(256)) / (1 + Math.log(300))) * 10_000) / 10_000)
+    }))
 })
