@@ -195,8 +195,9 @@ const settleAndVectorize = (input: ReadonlyArray<Paper> | HandedPapers, taxonomy
   if (input instanceof HandedPapers) {
     // The papers are let go before their vectors are built (the keyphrase thread keeps only those
     // not yet posted to it, and the store has them), and collected now, from outside the frame that
-    // used them: V8 keeps a function's call arguments in its frame until it returns.
-    collectGarbageNow()
+    // used them: V8 keeps a function's call arguments in its frame until it returns. The heap
+    // pages they took go back to the system.
+    collectGarbageNow(true)
   }
   const vectorized = weighTerms(
     counts,

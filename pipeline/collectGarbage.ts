@@ -5,23 +5,36 @@
  * A command runs this once it has let the run's data go.
  */
 import { Effect } from "effect"
-import { setFlagsFromString } from "node:v8"
+import { getHeapStatistics, setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 
-let gc: (() => void) | null | undefined
+let gc: ((options?: { readonly type: "major"; readonly execution: "sync"; readonly flavor: "last-resort" }) => void) | null | undefined
 
-/** A full collection now, within this turn: what the stack still holds stays (see `collectGarbage`). */
-export const collectGarbageNow = (): void => {
+/**
+ * From this heap size on, `releasePages` gives the heap's pages back. V8's last-resort collection
+ * does that, and takes over twice as long as a full one (65 against 27 ms at 40,000 papers, whose
+ * heap is under 200 MB): a small heap keeps little.
+ */
+const RELEASE_FROM_BYTES = 512 * 1024 ** 2
+
+/**
+ * A full collection now, within this turn: what the stack still holds stays (see `collectGarbage`).
+ * With `releasePages`, a large heap also gives back the pages V8 keeps for reuse: otherwise a heap
+ * that held a million papers (2 GB) stays that size in memory after they are collected, and the
+ * rest of the run is that much larger than its data (1M peak RSS 5.8 → 4.8 GB).
+ */
+export const collectGarbageNow = (releasePages = false): void => {
   if (gc === undefined) {
     try {
       // The flag gives a new context a global `gc`; the process's own global stays as it was.
       setFlagsFromString("--expose-gc")
-      gc = runInNewContext("gc") as () => void
+      gc = runInNewContext("gc") as typeof gc
     } catch {
       gc = null
     }
   }
-  gc?.()
+  if (releasePages && getHeapStatistics().total_heap_size >= RELEASE_FROM_BYTES) gc?.({ type: "major", execution: "sync", flavor: "last-resort" })
+  else gc?.()
 }
 
 /**
@@ -29,5 +42,5 @@ export const collectGarbageNow = (): void => {
  * still held it (at 40,000 papers a collection there kept 175 MB of heap, one from the next turn 49 MB).
  */
 export const collectGarbage: Effect.Effect<void> = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))).pipe(
-  Effect.andThen(Effect.sync(collectGarbageNow))
+  Effect.andThen(Effect.sync(() => collectGarbageNow(true)))
 )
