@@ -185,7 +185,7 @@ const settleAndCount = (input: ReadonlyArray<Paper> | HandedPapers, started: Sta
   const counts = countTerms(papers, DEFAULT_VECTORIZE, (done) => {
     background.feed()
     stageProgress("vectorize", done, count)
-  }, input instanceof HandedPapers)
+  }, input instanceof HandedPapers, () => collectGarbageNow(true))
   return { background, counts }
 }
 

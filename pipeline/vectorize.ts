@@ -166,7 +166,12 @@ export const countTerms = (
   options: Pick<VectorizeOptions, "titleWeight">,
   onProgress?: (done: number) => void,
   /** Empty `papers` as they are counted: the caller's own array, no longer needed (see `HandedPapers`). */
-  letGo = false
+  letGo = false,
+  /**
+   * With `letGo`, a collection that gives back the memory of the papers counted so far, run once
+   * half of them are: the counts grow outside the heap, and a heap's freed pages wait for reuse.
+   */
+  collectHalfway?: () => void
 ): TermCounts => {
   const n = papers.length
   const index = new TermIndex()
@@ -210,7 +215,10 @@ export const countTerms = (
     touched.length = 0
     addText(papers[r].title, options.titleWeight)
     addText(papers[r].abstract, 1)
-    if (letGo) (papers as Array<Paper | undefined>)[r] = undefined
+    if (letGo) {
+      (papers as Array<Paper | undefined>)[r] = undefined
+      if (r === n >> 1) collectHalfway?.()
+    }
     for (let t = 0; t < touched.length; t++) {
       const id = touched.data[t]
       raw.push(id, scratch[id])
