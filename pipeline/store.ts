@@ -221,6 +221,22 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   signal.throwIfAborted()
 }
 
+/**
+ * Lets DuckDB's buffer pool go of the blocks it keeps cached, its memory limit as it was: a 1M
+ * remap's load left 2 GB of them (the run's vectors as read) beside the map, whose peak was then
+ * 6.2 GB. Lowering the limit evicts them; a limit that cannot be lowered (blocks in use) leaves them.
+ */
+const dropCachedBlocks = async (connection: DuckDBConnection): Promise<void> => {
+  const limit = String((await connection.runAndReadAll("select current_setting('memory_limit')")).getRowsJson()[0]?.[0])
+  try {
+    await connection.run(`set memory_limit = '${CLASSIFY_MEMORY_LIMIT}'`)
+  } catch {
+    // Nothing evicted: the same limit, the same memory.
+  } finally {
+    await connection.run(`set memory_limit = '${limit}'`)
+  }
+}
+
 /** DuckDB's memory limit before a transaction lowered it (`WRITE_MEMORY_LIMIT`), to restore after it. */
 type SavedLimit = string | undefined
 
@@ -422,7 +438,11 @@ export class Store extends Context.Service<Store, {
         })
 
         const loadRun = Effect.fn("Store.loadRun")(function*(runId: string) {
-          return yield* duckdb(file, `loading run ${runId}`, () => loadStoredRun(connection, runId))
+          return yield* duckdb(file, `loading run ${runId}`, async () => {
+            const stored = await loadStoredRun(connection, runId)
+            await dropCachedBlocks(connection)
+            return stored
+          })
         })
 
         return Store.of({ file, resolveIdentities, beginRun, begunRunTexts, writeRun, abandonRun, writeRemap, loadRun, query, queryColumns })
