@@ -12,7 +12,7 @@ import { projectInBackground } from "./projectBackground.ts"
 import type { LeafModels } from "./leafModels.ts"
 import { mapFromModels, reusableLeaves } from "./mapFromModels.ts"
 import { DEFAULT_MAP, type MapOptions, mapToTaxonomy, nodeText } from "./map.ts"
-import { collectGarbageNow } from "./collectGarbage.ts"
+import { collectGarbageNow, releaseHeapPages } from "./collectGarbage.ts"
 import { stageProgress } from "./progress.ts"
 import type { ClusterSummary, RunFinishing } from "./runRecord.ts"
 import { terms } from "./text.ts"
@@ -185,7 +185,7 @@ const settleAndCount = (input: ReadonlyArray<Paper> | HandedPapers, started: Sta
   const counts = countTerms(papers, DEFAULT_VECTORIZE, (done) => {
     background.feed()
     stageProgress("vectorize", done, count)
-  }, input instanceof HandedPapers, () => collectGarbageNow(true))
+  }, input instanceof HandedPapers, releaseHeapPages)
   return { background, counts }
 }
 
