@@ -179,7 +179,6 @@ const insertRemap = async (connection: DuckDBConnection, record: RemapRecord, si
  * tables. Returns how many papers are new to the database.
  */
 const insertPapersOfRun = async (connection: DuckDBConnection, runId: string, papers: ReadonlyArray<Paper>, signal: AbortSignal): Promise<number> => {
-  if (WRITE_MEMORY_LIMIT !== undefined) await connection.run(`set memory_limit = '${PAPERS_MEMORY_LIMIT}'`)
   const existing = await connection.runAndReadAll("select paper_id from papers")
   const stored = new Set(existing.getColumnsJson()[0]?.map(String) ?? [])
   const newPapers = new Set(papers.map((paper) => paper.paperId).filter((id) => !stored.has(id)))
@@ -191,7 +190,7 @@ const insertPapersOfRun = async (connection: DuckDBConnection, runId: string, pa
   await stageStrings(connection, "staged_paper_ids", papers.map((paper) => paper.paperId))
   // While the run is classified DuckDB needs next to nothing: its buffers for the papers just
   // written go back (at 200,000 papers RSS during the classification 2.0-3.4 -> 1.3-2.6 GB).
-  if (WRITE_MEMORY_LIMIT !== undefined) await connection.run(`set memory_limit = '${CLASSIFY_MEMORY_LIMIT}'`)
+  if (WRITE_MEMORY_LIMIT !== undefined) await setMemoryLimit(connection, CLASSIFY_MEMORY_LIMIT)
   return newPapers.size
 }
 
@@ -202,7 +201,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
     signal.throwIfAborted()
     return appendRows(connection, table, rows)
   }
-  if (WRITE_MEMORY_LIMIT !== undefined) await connection.run(`set memory_limit = '${WRITE_MEMORY_LIMIT}'`)
+  if (WRITE_MEMORY_LIMIT !== undefined) await setMemoryLimit(connection, WRITE_MEMORY_LIMIT)
   await append("runs", [runRow(record, record.kind, record.paperIds.length)])
   await appendTopics(connection, append, record, "staged_paper_ids")
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
@@ -227,31 +226,37 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
  * 6.2 GB. Lowering the limit evicts them; a limit that cannot be lowered (blocks in use) leaves them.
  */
 const dropCachedBlocks = async (connection: DuckDBConnection): Promise<void> => {
-  const limit = String((await connection.runAndReadAll("select current_setting('memory_limit')")).getRowsJson()[0]?.[0])
+  const limit = await currentMemoryLimit(connection)
   try {
-    await connection.run(`set memory_limit = '${CLASSIFY_MEMORY_LIMIT}'`)
+    await setMemoryLimit(connection, CLASSIFY_MEMORY_LIMIT)
   } catch {
     // Nothing evicted: the same limit, the same memory.
   } finally {
-    await connection.run(`set memory_limit = '${limit}'`)
+    await setMemoryLimit(connection, limit)
   }
 }
 
-/** DuckDB's memory limit before a transaction lowered it (`WRITE_MEMORY_LIMIT`), to restore after it. */
+const currentMemoryLimit = async (connection: DuckDBConnection): Promise<string> =>
+  String((await connection.runAndReadAll("select current_setting('memory_limit')")).getRowsJson()[0]?.[0])
+
+const setMemoryLimit = (connection: DuckDBConnection, limit: string) => connection.run(`set memory_limit = '${limit}'`)
+
+/** DuckDB's memory limit before a transaction lowered it (`WRITE_MEMORY_LIMIT` or `PAPERS_MEMORY_LIMIT`), to restore after it. */
 type SavedLimit = string | undefined
 
 /**
  * Begins the transaction of a run or remap, with the schema: until its commit nothing is visible,
  * and a failure, an interruption (rolled back) or SIGKILL (DuckDB discards uncommitted work on the
  * next open) leaves the database as it was. The schema is (re)created here rather than on open, so
- * that opening a database for a run that then fails changes no byte.
+ * that opening a database for a run that then fails changes no byte. DuckDB's memory is held to
+ * `writing` meanwhile (`WRITE_MEMORY_LIMIT` unless told otherwise; on a machine where its default
+ * is lower already, left alone).
  */
-const beginTransaction = async (connection: DuckDBConnection): Promise<SavedLimit> => {
+const beginTransaction = async (connection: DuckDBConnection, writing?: string): Promise<SavedLimit> => {
+  const held = WRITE_MEMORY_LIMIT === undefined ? undefined : (writing ?? WRITE_MEMORY_LIMIT)
   // Restored by value after the commit: `reset memory_limit` left a 1M run's report at the lower limit.
-  const limit = WRITE_MEMORY_LIMIT === undefined
-    ? undefined
-    : String((await connection.runAndReadAll("select current_setting('memory_limit')")).getRowsJson()[0]?.[0])
-  if (limit !== undefined) await connection.run(`set memory_limit = '${WRITE_MEMORY_LIMIT}'`)
+  const limit = held === undefined ? undefined : await currentMemoryLimit(connection)
+  if (held !== undefined) await setMemoryLimit(connection, held)
   await connection.run("begin transaction")
   try {
     await migrateKeyphrases(connection)
@@ -269,7 +274,7 @@ const endTransaction = async (connection: DuckDBConnection, limit: SavedLimit, c
   try {
     await connection.run(commit ? "commit" : "rollback")
   } finally {
-    if (limit !== undefined) await connection.run(`set memory_limit = '${limit}'`).catch(() => undefined)
+    if (limit !== undefined) await setMemoryLimit(connection, limit).catch(() => undefined)
   }
 }
 
@@ -382,7 +387,7 @@ export class Store extends Context.Service<Store, {
           const newPapers = yield* duckdb(file, "writing the run's papers", async (signal) => {
             const written = toWrite()
             if (begun !== undefined) throw new Error("a run's transaction is open already")
-            const limit = await beginTransaction(connection)
+            const limit = await beginTransaction(connection, PAPERS_MEMORY_LIMIT)
             const count = await withinTransaction(connection, limit, false, () => insertPapersOfRun(connection, runId, written, signal))
             begun = { limit }
             return count
