@@ -26,10 +26,10 @@ import {
   type MappingInput,
   parentIndex,
   seedSimilarities,
-  trainingPart
+  trainingPart,
+  withScoring
 } from "./map.ts"
 import type { Scoring } from "./rowScores.ts"
-import { twoThreadScoring } from "./scoring.ts"
 import { leavesOf } from "./taxonomy.ts"
 import { evenlySpacedRows, type SparseRows } from "./vectorize.ts"
 
@@ -45,12 +45,8 @@ export const reusableLeaves = (taxonomy: MappingInput["taxonomy"], stored: LeafM
 }
 
 export const mapFromModels = (input: MappingInput, stored: LeafModels, from: Int32Array, options: MapOptions): Mapping => {
-  const scoring = twoThreadScoring()
-  try {
-    return mapWith(input, stored, from, options, scoring)
-  } finally {
-    scoring.close()
-  }
+  const { leaves, posterior, bestSeed, leafModels } = withScoring((scoring) => mapWith(input, stored, from, options, scoring))
+  return finishMapping(input, options, leaves, posterior, bestSeed, leafModels)
 }
 
 /** Two row-major score arrays side by side: `a`'s columns go to `aColumns`, `b`'s to `bColumns` of a rows × K array. */
@@ -64,7 +60,8 @@ const interleave = (a: Float32Array, aColumns: Int32Array, b: Float32Array, bCol
   return out
 }
 
-const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, options: MapOptions, scoring: Scoring): Mapping => {
+/** The leaves' posteriors over every paper, from the stored models and those of the new leaves. */
+const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, options: MapOptions, scoring: Scoring) => {
   const { matrix, model, taxonomy } = input
   const leaves = leavesOf(taxonomy)
   const L = leaves.length
@@ -111,7 +108,8 @@ const mapWith = (input: MappingInput, stored: LeafModels, from: Int32Array, opti
   const posterior = softmaxRows(scores, L, options.evidenceScale, logPrior, scores)
   // A kept leaf's words are the stored ones, value for value: the store points at them instead of writing them again.
   const storedWords = Array.from(from, (source) => (source >= 0 ? stored.storedWords?.[source] ?? null : null))
-  return finishMapping(input, options, leaves, posterior, bestSeed, { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords, storedWords })
+  const leafModels: LeafModels = { nodeIds: leaves.map((leaf) => leaf.id), fingerprints: leaves.map(leafFingerprint), logPrior, logWords, storedWords }
+  return { leaves, posterior, bestSeed, leafModels }
 }
 
 /**

@@ -54,7 +54,9 @@ export const twoThreadScoring = (waitNonZeros = WAIT_NONZEROS): TwoThreadScoring
   const control = new Int32Array(new SharedArrayBuffer(8))
   let handOff: HandOff | undefined
   const sharedRows = new WeakMap<SparseRows, ScoredRows>()
-  const kernels = new RowKernels()
+  // Its memory holds the packed weights of the largest pass (at a million papers' vocabulary and
+  // 64 leaves, 200 MB): let go on `close`, with the worker's.
+  let kernels: RowKernels | undefined
 
   /** The worker and the matrix in shared memory, when a pass over it is worth a worker; undefined: run in line. */
   const onWorker = (matrix: SparseRows): { readonly handOff: HandOff; readonly rows: ScoredRows } | undefined => {
@@ -75,7 +77,8 @@ export const twoThreadScoring = (waitNonZeros = WAIT_NONZEROS): TwoThreadScoring
     const out = new Float32Array(new SharedArrayBuffer(matrix.rows * weights.K * 4))
     const middle = middleRow(matrix.offsets, matrix.rows)
     const job = (from: number, to: number): ScoreJob => ({ kind: "rows", matrix: parallel.rows, weights, bias: biasList, out, from, to })
-    parallel.handOff.run(job(middle, matrix.rows), () => runScoreJob(kernels, job(0, middle)), () => runScoreJob(kernels, job(middle, matrix.rows)))
+    const here = (kernels ??= new RowKernels())
+    parallel.handOff.run(job(middle, matrix.rows), () => runScoreJob(here, job(0, middle)), () => runScoreJob(here, job(middle, matrix.rows)))
     return out
   }
 
@@ -99,9 +102,14 @@ export const twoThreadScoring = (waitNonZeros = WAIT_NONZEROS): TwoThreadScoring
       const order = shared(termsByFrequency(matrix))
       const half = Math.ceil(K / 2)
       const job = (fromClass: number, toClass: number): ScoreJob => ({ kind: "counts", matrix: parallel.rows, posterior: onShared, K, order, counts, fromClass, toClass })
-      parallel.handOff.run(job(half, K), () => runScoreJob(kernels, job(0, half)), () => runScoreJob(kernels, job(half, K)))
+      const here = (kernels ??= new RowKernels())
+      parallel.handOff.run(job(half, K), () => runScoreJob(here, job(0, half)), () => runScoreJob(here, job(half, K)))
       return counts
     },
-    close: () => handOff?.close()
+    close: () => {
+      handOff?.close()
+      handOff = undefined
+      kernels = undefined
+    }
   }
 }
