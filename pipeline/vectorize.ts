@@ -168,12 +168,13 @@ export const countTerms = (
   /** Empty `papers` as they are counted: the caller's own array, no longer needed (see `HandedPapers`). */
   letGo = false,
   /**
-   * With `letGo`, a collection that gives back the memory of the papers counted so far, run once
-   * half of them are: the counts grow outside the heap, and a heap's freed pages wait for reuse.
+   * With `letGo`, a collection that gives back the memory of the papers counted so far, run as each
+   * quarter of them is: the counts grow outside the heap, and a heap's freed pages wait for reuse.
    */
-  collectHalfway?: () => void
+  collectAlong?: () => void
 ): TermCounts => {
   const n = papers.length
+  let nextCollection = n >> 2
   const index = new TermIndex()
   // Every paper's distinct term ids and weighted counts, concatenated (CSR over term ids), in
   // fixed-size chunks: no doubling copies, and each chunk is let go once the rows are built.
@@ -217,7 +218,10 @@ export const countTerms = (
     addText(papers[r].abstract, 1)
     if (letGo) {
       (papers as Array<Paper | undefined>)[r] = undefined
-      if (r === n >> 1) collectHalfway?.()
+      if (r === nextCollection && r < n - 1) {
+        collectAlong?.()
+        nextCollection += Math.max(1, n >> 2)
+      }
     }
     for (let t = 0; t < touched.length; t++) {
       const id = touched.data[t]
