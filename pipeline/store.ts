@@ -10,7 +10,8 @@ import { totalmem } from "node:os"
 import { dirname } from "node:path"
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
 import { Context, Effect, Layer } from "effect"
-import type { RemapRecord, RunRecord } from "./runRecord.ts"
+import { type RemapRecord, type RunRecord, takenOnce } from "./runRecord.ts"
+import { releaseHeapPages } from "./collectGarbage.ts"
 import { quoteLiteral } from "./sql.ts"
 import { DatabaseError, type Paper } from "./domain.ts"
 import { normalizedTitle } from "./parse/identity.ts"
@@ -104,21 +105,6 @@ const resumeWhenSettled = <A>(work: Promise<A>, resume: (effect: Effect.Effect<A
     (cause) => resume(Effect.fail(failure(file, what)(cause)))
   )
 
-/**
- * `value`, handed to a write that takes it once and then no longer holds it: the effect that ran
- * the write stays reachable while the command goes on after it (up to its next wait), and so
- * would everything its closure holds.
- */
-const takenOnce = <A>(value: A): (() => A) => {
-  let held: A | undefined = value
-  return () => {
-    const taken = held
-    held = undefined
-    if (taken === undefined) throw new Error("a write's data is taken once")
-    return taken
-  }
-}
-
 /** Incoming paper id → the id the database stores that paper under (same id, same arXiv id, or same title). */
 const lookUpKnown = async (connection: DuckDBConnection, papers: ReadonlyArray<Paper>): Promise<Map<string, string>> => {
   if (!(await tableExists(connection, "papers"))) return new Map()
@@ -204,13 +190,16 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   if (WRITE_MEMORY_LIMIT !== undefined) await setMemoryLimit(connection, WRITE_MEMORY_LIMIT)
   await append("runs", [runRow(record, record.kind, record.paperIds.length)])
   await appendTopics(connection, append, record, "staged_paper_ids")
+  // Each part is let go once written (`TakenOnce`), and its memory given back before the next.
+  releaseHeapPages()
   // A remap reuses its source run's vectors (params.vectors_from); a run stores its own.
   if (record.vectors !== null) {
     signal.throwIfAborted()
-    await appendVectors(connection, runId, record.paperIds, record.clusterOfPaper, record.vectors)
+    await appendVectors(connection, runId, record.paperIds, record.clusterOfPaper, record.vectors())
   }
   // Last: the keyphrases, cluster labels and map coordinates come from second threads that ran beside the writes above.
   const { clusters, coordinates, keyphrases } = await record.finishing
+  releaseHeapPages()
   signal.throwIfAborted()
   await insertKeyphrases(connection, runId, "staged_paper_ids", keyphrases)
   await append("clusters", clusterRows(runId, clusters))

@@ -32,6 +32,6 @@ export const appendTopics = async (connection: DuckDBConnection, append: AppendT
     [runId, UNASSIGNED, null, "Unassigned", UNASSIGNED, 0, "Papers that fit no node of the taxonomy.", [], [], record.taxonomy.nodes.length]
   ])
   await append("cluster_topics", record.clusterTopics.map((mapping) => [runId, mapping.clusterId, mapping.nodeId, mapping.score, mapping.nearestNodeId]))
-  await insertTopics(connection, runId, paperIds, record.assignments)
-  await appendLeafModels(connection, runId, record.leafModels)
+  await insertTopics(connection, runId, paperIds, record.assignments())
+  await appendLeafModels(connection, runId, record.leafModels())
 }

@@ -13,6 +13,7 @@ import { displayPath } from "../paths.ts"
 import { makeProgress, type Progress } from "../progress.ts"
 import { writeReports } from "../report.ts"
 import { stoppableAtOnce } from "../signals.ts"
+import { takenOnce } from "../runRecord.ts"
 import { Store } from "../store.ts"
 import { loadTaxonomy } from "../taxonomy.ts"
 import { dbFlag, outFlag, quietFlag, taxonomyFlag } from "./run.ts"
@@ -59,8 +60,8 @@ const remapAndStore = Effect.fn("remap.remapAndStore")(function*(sourceRunId: st
     },
     paperIds: stored.paperIds,
     clusterTopics,
-    assignments,
-    leafModels
+    assignments: takenOnce(assignments),
+    leafModels: takenOnce(leafModels)
   })
   progress.stage("store", `run ${runId} (remap) in ${displayPath(store.file)}`, stored.paperIds.length)
   return { runId, papers: stored.paperIds.length }

@@ -9,7 +9,7 @@
 import { resolve } from "node:path"
 import { Clock, Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { classifyInStages, DEFAULT_CLASSIFY, HandedPapers } from "../classify.ts"
+import { classifyInStages, DEFAULT_CLASSIFY, HandedPapers, type Mapped } from "../classify.ts"
 import { collectGarbage } from "../collectGarbage.ts"
 import { dedupePapers } from "../dedupe.ts"
 import { type EarlyKeyphrases, earlyKeyphrases } from "../keyphrasesBackground.ts"
@@ -19,6 +19,7 @@ import { BUNDLED_SAMPLE, DEFAULT_DATABASE, DEFAULT_REPORTS, DEFAULT_TAXONOMY, di
 import { makeProgress, type Progress } from "../progress.ts"
 import { checkReportsFolder, type WrittenReports, writeReports } from "../report.ts"
 import { stoppableAtOnce } from "../signals.ts"
+import { type RunFinishing, type RunRecord, takenOnce } from "../runRecord.ts"
 import { quoteLiteral } from "../sql.ts"
 import { checkDatabase, Store } from "../store.ts"
 import { formatTable } from "../table.ts"
@@ -112,6 +113,41 @@ const storePapers = Effect.fn("run.storePapers")(function*(parsed: ReadonlyArray
   return { runId, papers: new HandedPapers(papers), paperIds: papers.map((paper) => paper.paperId), sources, newPapers } satisfies StoredPapers
 })
 
+/** The record the store writes, from the classification: its largest parts taken once (`takenOnce`). */
+const runRecordOf = (
+  { finishing, mapped }: { readonly mapped: Mapped; readonly finishing: Promise<RunFinishing> },
+  runId: string,
+  paperIds: ReadonlyArray<string>,
+  taxonomy: Taxonomy,
+  settings: RunSettings,
+  files: ReadonlyArray<string>,
+  skipped: number,
+  finishedAt: Date
+) => {
+  const params = {
+    k: settings.kOption, chosen_k: mapped.clustering.k, k_scores: mapped.kChoice?.scores ?? null, seed: settings.seed,
+    format: settings.format, skipped_lines: skipped, map: DEFAULT_CLASSIFY.map, taxonomy_name: taxonomy.name
+  }
+  const record: RunRecord = {
+    runId,
+    kind: "run",
+    parentRunId: null,
+    startedAt: settings.startedAt,
+    finishedAt,
+    inputs: files,
+    taxonomy,
+    params,
+    paperIds,
+    clusterOfPaper: mapped.clustering.labels,
+    finishing,
+    clusterTopics: mapped.clusterTopics,
+    assignments: takenOnce(mapped.assignments),
+    leafModels: takenOnce(mapped.leafModels),
+    vectors: takenOnce(mapped.vectorized)
+  }
+  return { record, clusters: mapped.clustering.k, kAuto: mapped.kChoice !== null }
+}
+
 /**
  * Classify the parsed papers against what the database knows and store the run; `keyphrases`
  * has been given the parsed papers as they came. `takeInput` hands the parsed papers over: a
@@ -134,37 +170,19 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(
   const count = paperIds.length
   // The store goes on as soon as the map is done; the keyphrases and map coordinates follow into it from their threads.
   // Ctrl-C meanwhile ends the process at once: nothing is committed (signals.ts).
-  const { mapped: classified, finishing } = yield* Effect.sync(() =>
-    stoppableAtOnce(() =>
+  // The classification is held only by the record, whose largest parts the store lets go as it writes them.
+  const classified = yield* Effect.sync(() =>
+    takenOnce(stoppableAtOnce(() =>
       classifyInStages(stored.papers, taxonomy, { ...DEFAULT_CLASSIFY, k: settings.k, seed: settings.seed }, (stage, detail) => progress.stage(stage, detail, count), {
         keyphrases,
         sources: stored.sources,
         textsAgain: () => Effect.runPromise(store.begunRunTexts)
       })
-    )
+    ))
   )
-  const params = {
-    k: settings.kOption, chosen_k: classified.clustering.k, k_scores: classified.kChoice?.scores ?? null, seed: settings.seed,
-    format: settings.format, skipped_lines: skipped, map: DEFAULT_CLASSIFY.map, taxonomy_name: taxonomy.name
-  }
+  const { record, clusters, kAuto } = runRecordOf(classified(), runId, paperIds, taxonomy, settings, files, skipped, new Date(yield* Clock.currentTimeMillis))
   progress.begin("store", `writing run ${runId} (${count} papers) to ${displayPath(store.file)}`)
-  yield* store.writeRun({
-    runId,
-    kind: "run",
-    parentRunId: null,
-    startedAt: settings.startedAt,
-    finishedAt: new Date(yield* Clock.currentTimeMillis),
-    inputs: files,
-    taxonomy,
-    params,
-    paperIds,
-    clusterOfPaper: classified.clustering.labels,
-    finishing,
-    clusterTopics: classified.clusterTopics,
-    assignments: classified.assignments,
-    leafModels: classified.leafModels,
-    vectors: classified.vectorized
-  })
+  yield* store.writeRun(record)
   progress.stage("store", `run ${runId}: ${count} papers (${stored.newPapers} new) in ${displayPath(store.file)}`, count)
   return {
     runId,
@@ -172,8 +190,8 @@ const classifyAndStore = Effect.fn("run.classifyAndStore")(function*(
     skipped,
     papers: count,
     newPapers: stored.newPapers,
-    clusters: classified.clustering.k,
-    kAuto: classified.kChoice !== null
+    clusters,
+    kAuto
   } satisfies RunSummary
 }, (effect) =>
   // A run that fails or stops between its papers and its commit (the classification throws, the
