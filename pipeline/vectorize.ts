@@ -174,7 +174,8 @@ export const countTerms = (
   collectAlong?: () => void
 ): TermCounts => {
   const n = papers.length
-  let nextCollection = n >> 2
+  // The quarters of the papers (1-3) collected so far.
+  let quartersCollected = 0
   const index = new TermIndex()
   // Every paper's distinct term ids and weighted counts, concatenated (CSR over term ids), in
   // fixed-size chunks: no doubling copies, and each chunk is let go once the rows are built.
@@ -218,9 +219,9 @@ export const countTerms = (
     addText(papers[r].abstract, 1)
     if (letGo) {
       (papers as Array<Paper | undefined>)[r] = undefined
-      if (r === nextCollection && r < n - 1) {
+      if (quartersCollected < 3 && r + 1 === Math.floor(((quartersCollected + 1) * n) / 4)) {
         collectAlong?.()
-        nextCollection += Math.max(1, n >> 2)
+        quartersCollected++
       }
     }
     for (let t = 0; t < touched.length; t++) {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { DEFAULT_VECTORIZE, fitTransform, rowOf, transformText } from "../pipeline/vectorize.ts"
+import { countTerms, DEFAULT_VECTORIZE, fitTransform, rowOf, transformText, weighTerms } from "../pipeline/vectorize.ts"
 import { samplePapers } from "./fixtures-helpers.ts"
 
 describe("vectorize", () => {
@@ -34,6 +34,21 @@ describe("vectorize", () => {
       const terms = (r: number) => Array.from(rowOf(matrix, r).indices, (column) => model.vocabulary[column])
       assert.deepStrictEqual(titles.map((_, r) => terms(r).length), [0, 5, 0, 0, 6, 0, 3, 0])
       assert.deepStrictEqual(terms(6), ["network", "neural", "neural network"])
+    }))
+
+  it.effect("counts papers it is handed over as it lets them go, collecting at each quarter, with the same rows", () =>
+    Effect.gen(function*() {
+      const papers = samplePapers()
+      const options = { ...DEFAULT_VECTORIZE, minDf: 2, keepTerms: new Set<string>() }
+      const handed = [...papers]
+      const seenAt: Array<number> = []
+      const counts = countTerms(handed, options, undefined, true, () => seenAt.push(handed.filter((paper) => paper === undefined).length))
+      // Collected once a quarter, a half and three quarters of the papers were let go (of 91: 22, 45, 68).
+      assert.deepStrictEqual(seenAt, [1, 2, 3].map((quarter) => Math.floor((quarter * papers.length) / 4)))
+      assert.isTrue(handed.every((paper) => paper === undefined))
+      const { matrix } = weighTerms(counts, options)
+      const expected = fitTransform(papers, options).matrix
+      assert.deepStrictEqual([matrix.offsets, matrix.indices, matrix.values], [expected.offsets, expected.indices, expected.values])
     }))
 
   it.effect("keeps a taxonomy term that only one paper uses, and weights the title up", () =>
