@@ -44,6 +44,16 @@ describe("storeColumns", () => {
       assert.deepStrictEqual(Float64Array.from(c, Number), doubles)
     }))
 
+  it.effect("appends strings past the appender's flushes (every 32,768 rows) in order, none lost", () =>
+    withDatabase(async (connection) => {
+      const rows = 3 * 32_768 + 4_321
+      const values = Array.from({ length: rows }, (_, i) => `value ${i} ${"x".repeat(i % 97)}`)
+      await stageStrings(connection, "staged_values", values)
+      const [ids, read] = (await connection.runAndReadAll("select id, value from staged_values order by id")).getColumns()
+      assert.deepStrictEqual(ids.map(Number), Array.from({ length: rows }, (_, i) => i))
+      assert.deepStrictEqual(read.map(String), values)
+    }))
+
   it.effect("writes keyphrases and run papers in paper and rank order, a paper without keyphrases included", () =>
     withDatabase(async (connection) => {
       for (const statement of SCHEMA_STATEMENTS) await connection.run(statement)
