@@ -192,6 +192,8 @@ describe("the taxonomy lifecycle", () => {
       const stored = await loadStoredRun(connection, runId)
       const { matrix } = stored.vectorized
       expect(matrix.rows).toBe(91)
+      // In shared memory, as a run builds it: the map's worker reads it without a copy of its own.
+      for (const array of [matrix.offsets, matrix.indices, matrix.values]) expect(array.buffer).toBeInstanceOf(SharedArrayBuffer)
       // The earlier layout: each paper's column ids and weights as two blobs of its own row.
       await connection.run("create table paper_vector_blobs (run_id varchar not null, position integer not null, paper_id varchar not null, columns blob not null, weights blob not null)")
       const appender = await connection.createAppender("paper_vector_blobs")
