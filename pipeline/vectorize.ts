@@ -28,10 +28,36 @@ export interface TfidfModel {
   readonly vocabulary: ReadonlyArray<string>
   /** Column → the words the corpus used most for it ("diffusion models"): what people read. */
   readonly surfaces: ReadonlyArray<string>
-  readonly columnOf: ReadonlyMap<string, number>
+  readonly columnOf: TermColumns
   readonly idf: Float32Array
   readonly documentFrequency: Int32Array
   readonly documents: number
+}
+
+/** A term's column (undefined: not in the vocabulary). */
+export interface TermColumns {
+  get(term: string): number | undefined
+  has(term: string): boolean
+}
+
+/**
+ * The columns of a vocabulary in string order (`weighTerms`'), found by binary search: a Map
+ * of its 544,000 terms at 200,000 papers took 0.46 s to build, for the few thousand terms of
+ * a taxonomy looked up in it.
+ */
+const sortedTermColumns = (vocabulary: ReadonlyArray<string>): TermColumns => {
+  const get = (term: string): number | undefined => {
+    let [low, high] = [0, vocabulary.length - 1]
+    while (low <= high) {
+      const middle = (low + high) >>> 1
+      const found = vocabulary[middle]
+      if (found === term) return middle
+      if (found < term) low = middle + 1
+      else high = middle - 1
+    }
+    return undefined
+  }
+  return { get, has: (term) => get(term) !== undefined }
 }
 
 export interface VectorizeOptions {
@@ -106,33 +132,38 @@ class RawEntries {
   }
 
   /**
-   * Visit the entries in order, chunk by chunk, each chunk let go once visited. `endOfRow`
-   * says after which entry a row ends (`rowEnds` ascending, one per row). `collect`, if given, is
-   * called after every `COLLECT_EVERY` chunks let go: nothing else may collect them meanwhile.
+   * Visit the entries in order, chunk by chunk, each chunk let go once visited: `visit` gets a
+   * run of a row's entries (`ids` / `counts` from … to - 1, one run per chunk the row spans),
+   * `endOfRow` follows a row's last run (`rowEnds`: each row's end, ascending; a row without
+   * entries gets no run). `collect`, if given, is called after every `COLLECT_EVERY` chunks
+   * let go: nothing else may collect them meanwhile.
    */
-  drain(rowEnds: Float64Array, visit: (id: number, count: number) => void, endOfRow: () => void, collect?: () => void) {
-    let row = 1
-    // Every row that ends after `position` entries (rows without entries end where the previous did).
-    const endRowsAt = (position: number) => {
-      while (row < rowEnds.length && rowEnds[row] === position) {
-        endOfRow()
-        row++
+  drain(
+    rowEnds: Float64Array,
+    visit: (ids: Int32Array, counts: Float32Array, from: number, to: number) => void,
+    endOfRow: () => void,
+    collect?: () => void
+  ) {
+    let chunk = 0
+    let position = 0
+    for (let row = 1; row < rowEnds.length; row++) {
+      const end = rowEnds[row]
+      while (position < end) {
+        const first = chunk * CHUNK
+        const to = Math.min(end, first + CHUNK)
+        visit(this.ids[chunk]!, this.counts[chunk]!, position - first, to - first)
+        position = to
+        if (position === first + CHUNK) {
+          this.ids[chunk] = undefined
+          this.counts[chunk] = undefined
+          chunk++
+          if (collect !== undefined && chunk % COLLECT_EVERY === 0) collect()
+        }
       }
+      endOfRow()
     }
-    endRowsAt(0)
-    for (let chunk = 0; chunk * CHUNK < this.length; chunk++) {
-      const ids = this.ids[chunk]!
-      const counts = this.counts[chunk]!
-      const first = chunk * CHUNK
-      const size = Math.min(CHUNK, this.length - first)
-      for (let i = 0; i < size; i++) {
-        visit(ids[i], counts[i])
-        endRowsAt(first + i + 1)
-      }
-      this.ids[chunk] = undefined
-      this.counts[chunk] = undefined
-      if (collect !== undefined && chunk % COLLECT_EVERY === COLLECT_EVERY - 1) collect()
-    }
+    this.ids.fill(undefined)
+    this.counts.fill(undefined)
   }
 
   forEachId(visit: (id: number) => void) {
@@ -235,6 +266,14 @@ export const countTerms = (
   return { papers: n, index, raw, rawOffsets }
 }
 
+/** 1 + ln(count) of the small whole counts, which most of a paper's terms have (one log each cost 0.3 s at 200,000 papers). */
+const SUBLINEAR_TF = Float64Array.from({ length: 1024 }, (_, count) => 1 + Math.log(count))
+
+const sublinearTf = (count: number): number => {
+  const whole = count | 0
+  return whole === count && whole < 1024 ? SUBLINEAR_TF[whole] : 1 + Math.log(count)
+}
+
 /** The vocabulary (terms within the document-frequency bounds, and `keepTerms`), idf, and each paper's unit TF-IDF row. */
 export const weighTerms = (
   { index, papers: n, raw, rawOffsets }: TermCounts,
@@ -252,25 +291,26 @@ export const weighTerms = (
     const id = index.find(term)
     if (id !== undefined && df[id] > 0 && df[id] <= maxDf) keep[id] = 1
   }
-  const kept: Array<[string, number]> = []
-  for (let id = 0; id < terms; id++) if (keep[id] === 1) kept.push([index.term(id), id])
-  kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  let keptCount = 0
+  for (let id = 0; id < terms; id++) keptCount += keep[id]
+  const keptIds = new Int32Array(keptCount)
+  for (let id = 0, k = 0; id < terms; id++) if (keep[id] === 1) keptIds[k++] = id
+  // Columns in the order of the terms' spellings.
+  const kept = index.inSpellingOrder(keptIds)
   const columnOfId = new Int32Array(terms).fill(-1)
-  const vocabulary = kept.map(([term]) => term)
+  const vocabulary = Array.from(kept, (id) => index.term(id))
   const surfaceOf = index.surfaces()
-  const surfaces = kept.map(([, id]) => surfaceOf(id))
+  const surfaces = Array.from(kept, (id) => surfaceOf(id))
   const cols = kept.length
   const documentFrequency = new Int32Array(cols)
   const idf = new Float32Array(cols)
-  kept.forEach(([, id], column) => {
+  // The rows, in column order, straight into shared memory (k-means hands them to a worker).
+  let entries = 0
+  kept.forEach((id, column) => {
     columnOfId[id] = column
     documentFrequency[column] = df[id]
     idf[column] = Math.log((1 + n) / (1 + df[id])) + 1
-  })
-  // The rows, in column order, straight into shared memory (k-means hands them to a worker).
-  let entries = 0
-  raw.forEachId((id) => {
-    if (columnOfId[id] >= 0) entries++
+    entries += df[id]
   })
   const offsets = new Int32Array(new SharedArrayBuffer((n + 1) * 4))
   const indices = new Int32Array(new SharedArrayBuffer(entries * 4))
@@ -278,11 +318,13 @@ export const weighTerms = (
   const weights = new Float64Array(cols)
   let written = 0
   let row = 0
-  raw.drain(rawOffsets, (id, count) => {
-    const column = columnOfId[id]
-    if (column < 0) return
-    weights[column] = (1 + Math.log(count)) * idf[column]
-    indices[written++] = column
+  raw.drain(rawOffsets, (ids, counts, from, to) => {
+    for (let e = from; e < to; e++) {
+      const column = columnOfId[ids[e]]
+      if (column < 0) continue
+      weights[column] = sublinearTf(counts[e]) * idf[column]
+      indices[written++] = column
+    }
   }, () => {
     const start = offsets[row]
     indices.subarray(start, written).sort()
@@ -292,7 +334,7 @@ export const weighTerms = (
     for (let p = start; p < written; p++) values[p] = weights[indices[p]] / norm
     offsets[++row] = written
   }, collect)
-  const columnOf = new Map(vocabulary.map((term, column) => [term, column]))
+  const columnOf = sortedTermColumns(vocabulary)
   return {
     model: { vocabulary, surfaces, columnOf, idf, documentFrequency, documents: n },
     matrix: { rows: n, cols, offsets, indices, values }

@@ -51,6 +51,20 @@ describe("vectorize", () => {
       assert.deepStrictEqual([matrix.offsets, matrix.indices, matrix.values], [expected.offsets, expected.indices, expected.values])
     }))
 
+  it.effect("orders the columns as their terms sort as strings: a stem, its bigrams, then the stems it begins", () =>
+    Effect.gen(function*() {
+      const paper = samplePapers()[0]
+      const titles = ["graph zebra", "graphem graph", "graph", "grapheme alpha", "gra graph", "graph alpha", "graph0 beta", "zebra graph"]
+      const papers = titles.map((title, i) => ({ ...paper, paperId: `p${i}`, title, abstract: "" }))
+      const { model } = fitTransform(papers, { ...DEFAULT_VECTORIZE, minDf: 1, maxDf: 1, keepTerms: new Set() })
+      assert.includeMembers([...model.vocabulary], ["gra", "gra graph", "graph", "graph alpha", "graph zebra", "graph0", "graph0 beta", "graphem"])
+      assert.deepStrictEqual(model.vocabulary, [...model.vocabulary].sort())
+      model.vocabulary.forEach((term, column) => assert.strictEqual(model.columnOf.get(term), column))
+      assert.isUndefined(model.columnOf.get("graph beta"))
+      const sample = fitTransform(samplePapers(), { ...DEFAULT_VECTORIZE, minDf: 2, keepTerms: new Set() }).model.vocabulary
+      assert.deepStrictEqual(sample, [...sample].sort())
+    }))
+
   it.effect("keeps a taxonomy term that only one paper uses, and weights the title up", () =>
     Effect.gen(function*() {
       const papers = samplePapers()
