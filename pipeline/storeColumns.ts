@@ -86,7 +86,7 @@ export const appendColumns = (connection: DuckDBConnection, table: string, colum
   })
 
 /** The numbers 0, 1, …, length - 1. */
-const positions = (length: number): Int32Array => {
+export const positions = (length: number): Int32Array => {
   const out = new Int32Array(length)
   for (let i = 0; i < length; i++) out[i] = i
   return out

@@ -8,7 +8,7 @@ import type { DuckDBConnection } from "@duckdb/node-api"
 import type { LeafModels } from "./leafModels.ts"
 import type { SparseRows, Vectorized } from "./vectorize.ts"
 import { quoteIdentifier, quoteLiteral } from "./sql.ts"
-import { appendRows, blobBytes, blobView, bytesOf } from "./storeColumns.ts"
+import { appendColumns, blobBytes, blobView, bytesOf, positions } from "./storeColumns.ts"
 import { loadLeafModels } from "./storeLeafModels.ts"
 import { tableExists } from "./storeSchema.ts"
 
@@ -36,7 +36,11 @@ const vectorsTable = (runId: string) => `run_vectors.${quoteIdentifier(runId)}`
  */
 export const appendVectors = async (connection: DuckDBConnection, runId: string, paperIds: ReadonlyArray<string>, clusterOfPaper: Int32Array, vectorized: Vectorized) => {
   const { matrix, model } = vectorized
-  await appendRows(connection, "vocabulary", model.vocabulary.map((term, column) => [runId, column, term, model.documentFrequency[column], model.idf[column], model.surfaces[column]]))
+  // By column: through the generic path a million papers' 770,000 terms took 1.9 s.
+  const terms = model.vocabulary.length
+  await appendColumns(connection, "vocabulary", [
+    new Array<string>(terms).fill(runId), positions(terms), model.vocabulary, model.documentFrequency, model.idf, model.surfaces
+  ])
   await connection.run(`create table ${vectorsTable(runId)} (
     first_row integer not null, paper_ids varchar not null, clusters blob not null, lengths blob not null, columns blob not null, weights blob not null)`)
   // Copies (slice), not views: the matrix may live in shared memory, which DuckDB cannot be handed.
