@@ -6,6 +6,7 @@
 import type { ClusterMapping, Paper, PaperAssignment, Taxonomy } from "./domain.ts"
 import { chooseK, type KChoice } from "./chooseK.ts"
 import { kMeans, type Clustering } from "./cluster.ts"
+import { rowsByLabel } from "./clusterCentroids.ts"
 import type { PaperKeyphrases } from "./keyphrases.ts"
 import { type EarlyKeyphrases, earlyKeyphrases, sameSources } from "./keyphrasesBackground.ts"
 import { projectInBackground } from "./projectBackground.ts"
@@ -62,23 +63,25 @@ export const summarizeClusters = (
   for (const key of keyOf) keys = Math.max(keys, key + 1)
   const corpusCount = new Int32Array(keys)
   for (const key of keyOf) corpusCount[key]++
-  const members: Array<Array<number>> = Array.from({ length: k }, () => [])
-  labels.forEach((label, row) => members[label].push(row))
+  const { order: rowsInOrder, start: clusterStart } = rowsByLabel(labels, k)
   const topTermIds = centroids.map(({ indices, values }) =>
     Array.from(indices.keys()).filter((i) => values[i] > 0).sort((a, b) => values[b] - values[a] || indices[a] - indices[b])
       .slice(0, 8).map((i) => indices[i]))
-  // Per keyphrase key, within one cluster: summed score, papers, and the phrase it was first seen as.
+  // Per keyphrase key, within one cluster: summed score, papers, and the phrase it was first seen
+  // as (its number in `phrases`: a string stored per key and cluster took a third of the time).
   const score = new Float64Array(keys)
   const count = new Int32Array(keys)
-  const firstPhrase: Array<string> = new Array(keys)
-  return members.map((rows, clusterId) => {
+  const firstPhrase = new Int32Array(keys)
+  return Array.from({ length: k }, (_, clusterId) => {
+    const size = clusterStart[clusterId + 1] - clusterStart[clusterId]
     const touched: Array<number> = []
-    for (const row of rows) {
+    for (let member = clusterStart[clusterId]; member < clusterStart[clusterId + 1]; member++) {
+      const row = rowsInOrder[member]
       for (let e = offsets[row]; e < offsets[row + 1]; e++) {
         const key = keyOf[e]
         if (count[key] === 0) {
           touched.push(key)
-          firstPhrase[key] = phrases[phraseOf[e]]
+          firstPhrase[key] = phraseOf[e]
         }
         score[key] += scoreOf[e]
         count[key]++
@@ -89,8 +92,8 @@ export const summarizeClusters = (
     const top: Array<{ readonly phrase: string; readonly weight: number }> = []
     for (const key of touched) {
       // Summed score × how concentrated the phrase is in this cluster.
-      const weight = score[key] * (count[key] / corpusCount[key]) * (count[key] > 1 || rows.length === 1 ? 1 : 0.5)
-      const phrase = firstPhrase[key]
+      const weight = score[key] * (count[key] / corpusCount[key]) * (count[key] > 1 || size === 1 ? 1 : 0.5)
+      const phrase = phrases[firstPhrase[key]]
       score[key] = 0
       count[key] = 0
       let at = top.length
@@ -102,7 +105,7 @@ export const summarizeClusters = (
     const topKeyphrases = top.map(({ phrase }) => phrase)
     const topTerms = topTermIds[clusterId].map((column) => model.surfaces[column])
     const label = (topKeyphrases.length > 0 ? topKeyphrases.slice(0, 3) : topTerms.slice(0, 3)).join(" / ")
-    return { clusterId, size: rows.length, label, topTerms, topKeyphrases }
+    return { clusterId, size, label, topTerms, topKeyphrases }
   })
 }
 
