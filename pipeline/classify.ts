@@ -68,7 +68,8 @@ export const summarizeClusters = (
     Array.from(indices.keys()).filter((i) => values[i] > 0).sort((a, b) => values[b] - values[a] || indices[a] - indices[b])
       .slice(0, 8).map((i) => indices[i]))
   // Per keyphrase key, within one cluster: summed score, papers, and the phrase it was first seen
-  // as (its number in `phrases`: a string stored per key and cluster took a third of the time).
+  // as, by its number in `phrases`. (Members in an array per cluster and the phrase stored as a
+  // string per key and cluster: 3.9-4.6 s for ten million synthetic keyphrases, 3.3-3.7 s so.)
   const score = new Float64Array(keys)
   const count = new Int32Array(keys)
   const firstPhrase = new Int32Array(keys)
