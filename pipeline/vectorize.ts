@@ -175,6 +175,61 @@ class RawEntries {
   }
 }
 
+/**
+ * One paper's weighted count per term id, in a small open-addressing table (linear probing, at
+ * most half full, grown for a long paper): a paper has a few hundred distinct terms, and a count
+ * per term id of the corpus (millions of them, most rare bigrams) cost a cache miss per rare term.
+ */
+class PaperCounts {
+  private mask = (1 << 10) - 1
+  private ids = new Int32Array(this.mask + 1).fill(-1)
+  private counts = new Float64Array(this.mask + 1)
+  /** The used slots, in the order their terms were first counted. */
+  private readonly used = new Growable(new Int32Array(512))
+
+  add(id: number, weight: number) {
+    const { ids, mask } = this
+    let slot = Math.imul(id, 0x9e3779b1) >>> 16 & mask
+    while (ids[slot] !== id) {
+      if (ids[slot] === -1) {
+        ids[slot] = id
+        this.counts[slot] = weight
+        this.used.push(slot)
+        if (this.used.length * 2 > mask) this.grow()
+        return
+      }
+      slot = (slot + 1) & mask
+    }
+    this.counts[slot] += weight
+  }
+
+  /** Every term counted, in the order first counted, to `raw`; the table emptied. */
+  drainInto(raw: RawEntries) {
+    const { ids, counts, used } = this
+    for (let u = 0; u < used.length; u++) {
+      const slot = used.data[u]
+      raw.push(ids[slot], counts[slot])
+      ids[slot] = -1
+    }
+    used.length = 0
+  }
+
+  private grow() {
+    const [oldIds, oldCounts, oldUsed] = [this.ids, this.counts, Int32Array.from(this.used.data.subarray(0, this.used.length))]
+    this.mask = this.mask * 2 + 1
+    this.ids = new Int32Array(this.mask + 1).fill(-1)
+    this.counts = new Float64Array(this.mask + 1)
+    this.used.length = 0
+    for (const slot of oldUsed) {
+      let next = Math.imul(oldIds[slot], 0x9e3779b1) >>> 16 & this.mask
+      while (this.ids[next] !== -1) next = (next + 1) & this.mask
+      this.ids[next] = oldIds[slot]
+      this.counts[next] = oldCounts[slot]
+      this.used.push(next)
+    }
+  }
+}
+
 /** Every paper's distinct terms and their weighted counts: the pass over the texts (`countTerms`). */
 export interface TermCounts {
   readonly papers: number
@@ -212,17 +267,8 @@ export const countTerms = (
   // fixed-size chunks: no doubling copies, and each chunk is let go once the rows are built.
   const rawOffsets = new Float64Array(n + 1)
   const raw = new RawEntries()
-  let scratch = new Float64Array(1 << 16)
-  const touched = new Growable(new Int32Array(1024))
-  const bump = (id: number, weight: number) => {
-    if (id >= scratch.length) {
-      const next = new Float64Array(Math.max(id + 1, scratch.length * 2))
-      next.set(scratch)
-      scratch = next
-    }
-    if (scratch[id] === 0) touched.push(id)
-    scratch[id] += weight
-  }
+  const paperCounts = new PaperCounts()
+  const bump = (id: number, weight: number) => paperCounts.add(id, weight)
   // The same terms, in the same order, as `terms()`: a unigram per content word, a bigram per
   // pair of adjacent content words with different stems; one lookup per word, which also says
   // whether the word breaks the run (`contentRuns`' arrays of words were most of this stage's profile).
@@ -245,7 +291,6 @@ export const countTerms = (
     scanWordSpans(text, addWord, endRun)
   }
   for (let r = 0; r < n; r++) {
-    touched.length = 0
     addText(papers[r].title, options.titleWeight)
     addText(papers[r].abstract, 1)
     if (letGo) {
@@ -255,11 +300,7 @@ export const countTerms = (
         quartersCollected++
       }
     }
-    for (let t = 0; t < touched.length; t++) {
-      const id = touched.data[t]
-      raw.push(id, scratch[id])
-      scratch[id] = 0
-    }
+    paperCounts.drainInto(raw)
     rawOffsets[r + 1] = raw.length
     if (onProgress !== undefined && (r & 1023) === 1023) onProgress(r + 1)
   }

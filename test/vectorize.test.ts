@@ -65,6 +65,23 @@ describe("vectorize", () => {
       assert.deepStrictEqual(sample, [...sample].sort())
     }))
 
+  it.effect("counts every term of a paper with thousands of distinct terms", () =>
+    Effect.gen(function*() {
+      const paper = samplePapers()[0]
+      const letters = "bcdfghjklmnpqrtvwxz"
+      const word = (i: number) => `q${letters[i % 19]}${letters[Math.floor(i / 19) % 19]}${letters[Math.floor(i / 361) % 19]}k`
+      const words = Array.from({ length: 1500 }, (_, i) => word(i))
+      // "alpha" three times, each time between two words it forms new bigrams with.
+      const abstract = [...words.slice(0, 500), "alpha", ...words.slice(500, 1000), "alpha", ...words.slice(1000), "alpha"].join(" ")
+      const papers = [{ ...paper, paperId: "long", title: "", abstract }, { ...paper, paperId: "other", title: "", abstract: "beta gamma" }]
+      const { matrix, model } = fitTransform(papers, { ...DEFAULT_VECTORIZE, minDf: 1, maxDf: 1, keepTerms: new Set() })
+      const row = rowOf(matrix, 0)
+      // 1,501 unigrams, and a bigram per adjacent pair: 1,502 words in a row, 1,502 pairs after the first.
+      assert.strictEqual(row.indices.length, 1501 + 1502)
+      const weightOf = (term: string) => row.values[Array.from(row.indices).indexOf(model.columnOf.get(term)!)]
+      assert.closeTo(weightOf("alpha") / weightOf(words[7]), 1 + Math.log(3), 1e-5)
+    }))
+
   it.effect("keeps a taxonomy term that only one paper uses, and weights the title up", () =>
     Effect.gen(function*() {
       const papers = samplePapers()
