@@ -71,14 +71,19 @@ export const twoThreadScoring = (waitNonZeros = WAIT_NONZEROS): TwoThreadScoring
     return { handOff, rows }
   }
 
+  /** `second` on the worker while `first` runs here (and `second` too, should the worker not take it). */
+  const runHalves = (handOff: HandOff, first: ScoreJob, second: ScoreJob) => {
+    const here = (kernels ??= new RowKernels())
+    handOff.run(second, () => runScoreJob(here, first), () => runScoreJob(here, second))
+  }
+
   /** A scoring pass over the rows, the second half (by non-zeros) on the worker. */
   const split = (matrix: SparseRows, parallel: { readonly handOff: HandOff; readonly rows: ScoredRows }, weights: PackedWeights, bias: ArrayLike<number> | undefined) => {
     const biasList = bias === undefined ? undefined : Array.from(bias)
     const out = new Float32Array(new SharedArrayBuffer(matrix.rows * weights.K * 4))
     const middle = middleRow(matrix.offsets, matrix.rows)
     const job = (from: number, to: number): ScoreJob => ({ kind: "rows", matrix: parallel.rows, weights, bias: biasList, out, from, to })
-    const here = (kernels ??= new RowKernels())
-    parallel.handOff.run(job(middle, matrix.rows), () => runScoreJob(here, job(0, middle)), () => runScoreJob(here, job(middle, matrix.rows)))
+    runHalves(parallel.handOff, job(0, middle), job(middle, matrix.rows))
     return out
   }
 
@@ -102,8 +107,7 @@ export const twoThreadScoring = (waitNonZeros = WAIT_NONZEROS): TwoThreadScoring
       const order = shared(termsByFrequency(matrix))
       const half = Math.ceil(K / 2)
       const job = (fromClass: number, toClass: number): ScoreJob => ({ kind: "counts", matrix: parallel.rows, posterior: onShared, K, order, counts, fromClass, toClass })
-      const here = (kernels ??= new RowKernels())
-      parallel.handOff.run(job(half, K), () => runScoreJob(here, job(0, half)), () => runScoreJob(here, job(half, K)))
+      runHalves(parallel.handOff, job(0, half), job(half, K))
       return counts
     },
     close: () => {
