@@ -15,7 +15,7 @@ import { mapFromModels, reusableLeaves } from "./mapFromModels.ts"
 import { DEFAULT_MAP, type MapOptions, mapToTaxonomy, nodeText } from "./map.ts"
 import { collectGarbageNow, releaseHeapPages } from "./collectGarbage.ts"
 import { stageProgress } from "./progress.ts"
-import type { ClusterSummary, RunFinishing } from "./runRecord.ts"
+import { type ClusterSummary, type RunFinishing, type TakenOnce, takenOnce } from "./runRecord.ts"
 import { terms } from "./text.ts"
 import { countTerms, DEFAULT_VECTORIZE, defaultMinDf, type TfidfModel, type Vectorized, weighTerms } from "./vectorize.ts"
 
@@ -155,19 +155,12 @@ export interface StartedKeyphrases {
  * million papers' texts and metadata (2 GB of heap) through the clustering, the map and the store.
  */
 export class HandedPapers {
-  #papers: ReadonlyArray<Paper> | undefined
   readonly count: number
+  readonly take: TakenOnce<ReadonlyArray<Paper>>
 
   constructor(papers: ReadonlyArray<Paper>) {
-    this.#papers = papers
     this.count = papers.length
-  }
-
-  take(): ReadonlyArray<Paper> {
-    const papers = this.#papers
-    if (papers === undefined) throw new Error("the papers were handed over once already")
-    this.#papers = undefined
-    return papers
+    this.take = takenOnce(papers)
   }
 }
 

@@ -28,9 +28,9 @@ export interface RunFinishing {
 }
 
 /**
- * A large part of a record, taken once by the store's write, which lets it go as soon as it is
- * written: the record (held by the command and by the write's arguments until the commit) holds
- * only this function, which holds nothing once called. At a million papers the assignments and
+ * A large value handed on to the one step that uses it, which lets it go when done: whatever
+ * holds this function (a record held by the command and by the write's arguments until the
+ * commit; a run's papers handed to the classification) holds nothing once it is called. At a million papers the assignments and
  * the vectors (1.1 GB) otherwise stayed to the commit: the store's high-water mark was 3.9-4.3 GB
  * with them, 3.3-3.5 without.
  */
@@ -42,7 +42,7 @@ export const takenOnce = <A>(value: A): TakenOnce<A> => {
   return () => {
     const taken = held
     held = undefined
-    if (taken === undefined) throw new Error("a write's data is taken once")
+    if (taken === undefined) throw new Error("taken once already")
     return taken
   }
 }
