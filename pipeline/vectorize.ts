@@ -187,9 +187,14 @@ class PaperCounts {
   /** The used slots, in the order their terms were first counted. */
   private readonly used = new Growable(new Int32Array(512))
 
+  /** The slot a term's probe starts at. */
+  private static home(id: number, mask: number): number {
+    return Math.imul(id, 0x9e3779b1) >>> 16 & mask
+  }
+
   add(id: number, weight: number) {
     const { ids, mask } = this
-    let slot = Math.imul(id, 0x9e3779b1) >>> 16 & mask
+    let slot = PaperCounts.home(id, mask)
     while (ids[slot] !== id) {
       if (ids[slot] === -1) {
         ids[slot] = id
@@ -221,7 +226,7 @@ class PaperCounts {
     this.counts = new Float64Array(this.mask + 1)
     this.used.length = 0
     for (const slot of oldUsed) {
-      let next = Math.imul(oldIds[slot], 0x9e3779b1) >>> 16 & this.mask
+      let next = PaperCounts.home(oldIds[slot], this.mask)
       while (this.ids[next] !== -1) next = (next + 1) & this.mask
       this.ids[next] = oldIds[slot]
       this.counts[next] = oldCounts[slot]
@@ -268,7 +273,6 @@ export const countTerms = (
   const rawOffsets = new Float64Array(n + 1)
   const raw = new RawEntries()
   const paperCounts = new PaperCounts()
-  const bump = (id: number, weight: number) => paperCounts.add(id, weight)
   // The same terms, in the same order, as `terms()`: a unigram per content word, a bigram per
   // pair of adjacent content words with different stems; one lookup per word, which also says
   // whether the word breaks the run (`contentRuns`' arrays of words were most of this stage's profile).
@@ -280,8 +284,8 @@ export const countTerms = (
       previous = -1
       return
     }
-    bump(id, weight)
-    if (previous >= 0 && previous !== id) bump(index.pair(previous, id), weight)
+    paperCounts.add(id, weight)
+    if (previous >= 0 && previous !== id) paperCounts.add(index.pair(previous, id), weight)
     previous = id
   }
   const endRun = () => (previous = -1)
@@ -345,7 +349,7 @@ export const weighTerms = (
   const cols = kept.length
   const documentFrequency = new Int32Array(cols)
   const idf = new Float32Array(cols)
-  // The rows, in column order, straight into shared memory (k-means hands them to a worker).
+  // Each kept term is an entry of the rows of the papers that have it.
   let entries = 0
   kept.forEach((id, column) => {
     columnOfId[id] = column
@@ -353,6 +357,7 @@ export const weighTerms = (
     idf[column] = Math.log((1 + n) / (1 + df[id])) + 1
     entries += df[id]
   })
+  // The rows, in column order, straight into shared memory (k-means hands them to a worker).
   const offsets = new Int32Array(new SharedArrayBuffer((n + 1) * 4))
   const indices = new Int32Array(new SharedArrayBuffer(entries * 4))
   const values = new Float32Array(new SharedArrayBuffer(entries * 4))
