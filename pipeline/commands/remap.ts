@@ -13,42 +13,32 @@ import { displayPath } from "../paths.ts"
 import { makeProgress, type Progress } from "../progress.ts"
 import { writeReports } from "../report.ts"
 import { stoppableAtOnce } from "../signals.ts"
-import { takenOnce } from "../runRecord.ts"
+import { type RemapRecord, takenOnce } from "../runRecord.ts"
 import { Store } from "../store.ts"
+import type { StoredRun } from "../storeVectors.ts"
 import { loadTaxonomy } from "../taxonomy.ts"
 import { dbFlag, outFlag, quietFlag, taxonomyFlag } from "./run.ts"
 import { newRunId, resolveRunId, runFlag, withExistingStore } from "./runs.ts"
 
-/** Re-map stored run `sourceRunId` onto `taxonomy` and store the result as a new run. */
-const remapAndStore = Effect.fn("remap.remapAndStore")(function*(sourceRunId: string, taxonomy: Taxonomy, progress: Progress) {
-  const store = yield* Store
-  const startedAt = new Date(yield* Clock.currentTimeMillis)
-  const stored = yield* store.loadRun(sourceRunId)
-  progress.stage("load", `run ${sourceRunId}: ${stored.paperIds.length} papers, ${stored.clusterCount} clusters`, stored.paperIds.length)
-  // The run's learned leaf models are a start only for the map options they were learned with.
-  const sameOptions = JSON.stringify(stored.params.map) === JSON.stringify(DEFAULT_CLASSIFY.map)
-  // Ctrl-C meanwhile ends the process at once: nothing is written yet (signals.ts).
-  const { assignments, clusterTopics, keptLeaves, leafModels } = yield* Effect.sync(() =>
-    stoppableAtOnce(() =>
-      assignTopics(
-        stored.vectorized,
-        { labels: stored.clusterOfPaper, k: stored.clusterCount },
-        taxonomy,
-        DEFAULT_CLASSIFY.map,
-        sameOptions ? stored.leafModels : undefined
-      )
-    )
-  )
+/** The record the store writes, from the mapping: its largest parts taken once (`takenOnce`); and the map's progress line. */
+const remapRecordOf = (
+  { assignments, clusterTopics, keptLeaves, leafModels }: ReturnType<typeof assignTopics>,
+  runId: string,
+  sourceRunId: string,
+  stored: StoredRun,
+  taxonomy: Taxonomy,
+  startedAt: Date,
+  finishedAt: Date
+): { readonly record: RemapRecord; readonly mapped: string } => {
   const learned = leafModels.nodeIds.length - keptLeaves
-  progress.stage("map", `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${stored.clusterCount} clusters mapped; ${
+  const mapped = `${clusterTopics.filter((cluster) => cluster.nodeId !== null).length} of ${stored.clusterCount} clusters mapped; ${
     keptLeaves === 0 ? `every leaf learned from the papers` : `${keptLeaves} leaves kept from run ${sourceRunId}, ${learned} learned`
-  }`, stored.paperIds.length)
-  const runId = newRunId(yield* Clock.currentTimeMillis)
-  yield* store.writeRemap({
+  }`
+  const record: RemapRecord = {
     runId,
     parentRunId: sourceRunId,
     startedAt,
-    finishedAt: new Date(yield* Clock.currentTimeMillis),
+    finishedAt,
     inputs: stored.inputs,
     taxonomy,
     params: {
@@ -62,7 +52,35 @@ const remapAndStore = Effect.fn("remap.remapAndStore")(function*(sourceRunId: st
     clusterTopics,
     assignments: takenOnce(assignments),
     leafModels: takenOnce(leafModels)
-  })
+  }
+  return { record, mapped }
+}
+
+/** Re-map stored run `sourceRunId` onto `taxonomy` and store the result as a new run. */
+const remapAndStore = Effect.fn("remap.remapAndStore")(function*(sourceRunId: string, taxonomy: Taxonomy, progress: Progress) {
+  const store = yield* Store
+  const startedAt = new Date(yield* Clock.currentTimeMillis)
+  const stored = yield* store.loadRun(sourceRunId)
+  progress.stage("load", `run ${sourceRunId}: ${stored.paperIds.length} papers, ${stored.clusterCount} clusters`, stored.paperIds.length)
+  // The run's learned leaf models are a start only for the map options they were learned with.
+  const sameOptions = JSON.stringify(stored.params.map) === JSON.stringify(DEFAULT_CLASSIFY.map)
+  // Ctrl-C meanwhile ends the process at once: nothing is written yet (signals.ts).
+  // The mapping is held only by the record, whose largest parts the store lets go as it writes them.
+  const mapping = yield* Effect.sync(() =>
+    takenOnce(stoppableAtOnce(() =>
+      assignTopics(
+        stored.vectorized,
+        { labels: stored.clusterOfPaper, k: stored.clusterCount },
+        taxonomy,
+        DEFAULT_CLASSIFY.map,
+        sameOptions ? stored.leafModels : undefined
+      )
+    ))
+  )
+  const runId = newRunId(yield* Clock.currentTimeMillis)
+  const { record, mapped } = remapRecordOf(mapping(), runId, sourceRunId, stored, taxonomy, startedAt, new Date(yield* Clock.currentTimeMillis))
+  progress.stage("map", mapped, stored.paperIds.length)
+  yield* store.writeRemap(record)
   progress.stage("store", `run ${runId} (remap) in ${displayPath(store.file)}`, stored.paperIds.length)
   return { runId, papers: stored.paperIds.length }
 })
