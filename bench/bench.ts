@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseDocument } from "yaml"
+import { BUNDLE, buildBundle } from "../pipeline/bundle.ts"
 import { DEFAULT_TAXONOMY } from "../pipeline/paths.ts"
 import { formatTable } from "../pipeline/table.ts"
 import { corpusFile, DEV_SET } from "./corpus.ts"
@@ -85,6 +86,10 @@ if (!existsSync(DEV_SET)) {
 }
 
 if (!sklearnAvailable) console.log(`scikit-learn baseline skipped: \`${PYTHON} -c 'import sklearn'\` failed (apt-get install python3-sklearn)`)
+
+// The command as `npm install` leaves it: from dist/papersort.js, built afresh from these sources.
+await buildBundle()
+console.log(`papersort from ${BUNDLE}`)
 
 const rows: Array<Row> = []
 const parseCorpus = await corpusFile(parseSize)

@@ -10,6 +10,7 @@ import { availableParallelism } from "node:os"
 import { MessageChannel, receiveMessageOnPort } from "node:worker_threads"
 import { centroidScratch, centroidsOf, middleCluster, rowsByLabel } from "./clusterCentroids.ts"
 import { type KernelRows, type PackedWeights, packVectors, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
+import { pipelineFile } from "./paths.ts"
 import { HAND_OFF, middleRow, shared, sharedMatrix, startHandOff } from "./workerHandOff.ts"
 import type { SparseRows, SparseVector } from "./vectorize.ts"
 
@@ -73,7 +74,7 @@ export const makeAssigner = (matrix: SparseRows, allowWorker: boolean): Assigner
   centroidReplies.unref()
   // Started now, so that it loads while the first centroids are built.
   const handOff = startHandOff(
-    new URL("./workers/assign.ts", import.meta.url),
+    pipelineFile("workers/assign.ts"),
     { matrix: sharedRows, control, labels, best, from: middle, to: rows, port: workerPort },
     control,
     [workerPort]

@@ -5,6 +5,7 @@
 import { Worker } from "node:worker_threads"
 import type { Paper } from "./domain.ts"
 import { extractKeyphrases, type PaperKeyphrases } from "./keyphrases.ts"
+import { pipelineFile } from "./paths.ts"
 import { replyOrInLine } from "./workerReply.ts"
 
 /**
@@ -150,7 +151,7 @@ export const earlyKeyphrases = ({ ahead, chunk: chunkSize, minPapers }: Feeding 
   const start = () => {
     try {
       // Its heap holds every paper's candidate phrases until they are scored: room for a million papers.
-      worker = new Worker(new URL("./workers/keyphrases.ts", import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 8192 }, workerData: { done } })
+      worker = new Worker(pipelineFile("workers/keyphrases.ts"), { resourceLimits: { maxOldGenerationSizeMb: 8192 }, workerData: { done } })
       // A run that fails before it asks for the keyphrases must still exit.
       worker.unref()
     } catch {

@@ -2,7 +2,15 @@
 import { fileURLToPath } from "node:url"
 import { join, relative } from "node:path"
 
-export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url))
+const ROOT_URL = new URL("..", import.meta.url)
+export const PROJECT_ROOT = fileURLToPath(ROOT_URL)
+
+/**
+ * A file of `pipeline/` read at run time (a worker thread's script, the kernels' binary), by its
+ * path from there. Found from the project, not from the module asking: in dist/papersort.js
+ * (bundle.ts) every module's `import.meta.url` is the bundle's, and `dist/` sits beside `pipeline/`.
+ */
+export const pipelineFile = (path: string): URL => new URL(`pipeline/${path}`, ROOT_URL)
 export const DEFAULT_TAXONOMY = join(PROJECT_ROOT, "taxonomy", "ml-research.yaml")
 export const DEFAULT_DATABASE = join(PROJECT_ROOT, "data", "papersort.duckdb")
 export const DEFAULT_REPORTS = join(PROJECT_ROOT, "reports")

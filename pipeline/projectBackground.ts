@@ -5,6 +5,7 @@
  * projection took 2.6–4.3 s of the main thread between the map and the store.
  */
 import { Worker } from "node:worker_threads"
+import { pipelineFile } from "./paths.ts"
 import { type Projection, projectPapers } from "./project.ts"
 import type { SparseRows } from "./vectorize.ts"
 import { sharedMatrix } from "./workerHandOff.ts"
@@ -24,7 +25,7 @@ export const projectInBackground = (matrix: SparseRows, seed: number): Promise<P
   if (matrix.rows < BACKGROUND_MIN_PAPERS) return Promise.resolve(projectPapers(matrix, seed))
   let worker: Worker
   try {
-    worker = new Worker(new URL("./workers/project.ts", import.meta.url), { workerData: { matrix: sharedMatrix(matrix), seed } })
+    worker = new Worker(pipelineFile("workers/project.ts"), { workerData: { matrix: sharedMatrix(matrix), seed } })
     // A run that fails before it stores the coordinates must still exit.
     worker.unref()
   } catch {

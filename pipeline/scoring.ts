@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from "node:os"
 import { type PackedWeights, packVectors, packWeights, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
+import { pipelineFile } from "./paths.ts"
 import { IN_LINE, type ScoredRows, type Scoring } from "./rowScores.ts"
 import type { SparseRows } from "./vectorize.ts"
 import { type HandOff, middleRow, shared, sharedMatrix, startHandOff } from "./workerHandOff.ts"
@@ -61,7 +62,7 @@ export const twoThreadScoring = (waitNonZeros = WAIT_NONZEROS): TwoThreadScoring
   /** The worker and the matrix in shared memory, when a pass over it is worth a worker; undefined: run in line. */
   const onWorker = (matrix: SparseRows): { readonly handOff: HandOff; readonly rows: ScoredRows } | undefined => {
     if (matrix.indices.length < MIN_NONZEROS || availableParallelism() < 2) return undefined
-    handOff ??= startHandOff(new URL("./workers/score.ts", import.meta.url), { control }, control)
+    handOff ??= startHandOff(pipelineFile("workers/score.ts"), { control }, control)
     if (!handOff.available(matrix.indices.length >= waitNonZeros)) return undefined
     let rows = sharedRows.get(matrix)
     if (rows === undefined) {

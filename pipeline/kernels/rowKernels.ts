@@ -9,9 +9,10 @@
  * and is freed with it: keep one per stage and thread, not one per process.
  */
 import { readFileSync } from "node:fs"
+import { pipelineFile } from "../paths.ts"
 import type { SparseRows, SparseVector } from "../vectorize.ts"
 
-const MODULE = new WebAssembly.Module(readFileSync(new URL("./rowKernels.wasm", import.meta.url)))
+const MODULE = new WebAssembly.Module(readFileSync(pipelineFile("kernels/rowKernels.wasm")))
 
 interface Exports {
   readonly memory: WebAssembly.Memory

@@ -1,0 +1,2 @@
+/** See freshBundle.js. */
+export declare const freshBundle: (root: URL) => URL | undefined
