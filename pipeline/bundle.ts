@@ -42,8 +42,9 @@ export const buildBundle = async (file: string = BUNDLE): Promise<number> => {
 }
 
 if (import.meta.main) {
-  // `--if-possible` (the install's `prepare`): no bundler or a failed build is a warning, not a
-  // failed install; bin/papersort.js then runs the sources, only slower to start.
+  // `--if-possible` (the install's `prepare`): no bundler or a failed build is a note on stdout
+  // (the install hides this script's stderr: a Node without type stripping fails to start it), not
+  // a failed install; bin/papersort.js then runs the sources, only slower to start.
   const ifPossible = process.argv.includes("--if-possible")
   const started = performance.now()
   try {
@@ -51,6 +52,6 @@ if (import.meta.main) {
     console.log(`papersort: ${BUNDLE} (${(bytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   } catch (error) {
     if (!ifPossible) throw error
-    console.warn(`papersort: no dist/papersort.js (${error instanceof Error ? error.message : String(error)}); the command runs from its sources`)
+    console.log(`papersort: no dist/papersort.js (${error instanceof Error ? error.message : String(error)}); the command runs from its sources`)
   }
 }
