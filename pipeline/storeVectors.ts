@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import type { LeafModels } from "./leafModels.ts"
-import type { SparseRows, Vectorized } from "./vectorize.ts"
+import { type SparseRows, sortedTermColumns, type Vectorized } from "./vectorize.ts"
 import { quoteIdentifier, quoteLiteral } from "./sql.ts"
 import { appendColumns, blobBytes, blobView, bytesOf, positions } from "./storeColumns.ts"
 import { loadLeafModels } from "./storeLeafModels.ts"
@@ -111,7 +111,7 @@ export const loadStoredRun = async (connection: DuckDBConnection, runId: string)
       model: {
         vocabulary: terms,
         surfaces: splitTerms(joinedSurfaces),
-        columnOf: new Map(terms.map((term, column) => [term, column])),
+        columnOf: sortedTermColumns(terms),
         idf: Float32Array.from(listItems(idfs), Number),
         documentFrequency: Int32Array.from(listItems(frequencies), Number),
         documents: paperIds.length
