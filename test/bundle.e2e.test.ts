@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -6,7 +5,7 @@ import { describe, expect, it } from "vitest"
 import { freshBundle } from "../bin/freshBundle.js"
 import { BUNDLE, buildBundle } from "../pipeline/bundle.ts"
 import { pipelineFile } from "../pipeline/paths.ts"
-import { tempDir } from "./cli-helpers.ts"
+import { runCli, tempDir } from "./cli-helpers.ts"
 
 const BIN = join(process.cwd(), "bin", "papersort.js")
 const REPORTS = ["papers.csv", "topics.csv", "clusters.csv", "suggestions.csv"]
@@ -14,11 +13,7 @@ const REPORTS = ["papers.csv", "topics.csv", "clusters.csv", "suggestions.csv"]
 /** A `papersort run` of the bundled sample by `script`; the text of its four CSV reports. */
 const sampleRun = (script: string, env: Record<string, string> = {}) => {
   const dir = tempDir("papersort-bundle-")
-  const result = spawnSync(process.execPath, [script, "run", "--db", join(dir, "db.duckdb"), "--out", join(dir, "reports"), "--quiet"], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-    timeout: 120_000
-  })
+  const result = runCli(["run", "--db", join(dir, "db.duckdb"), "--out", join(dir, "reports"), "--quiet"], { script, env, timeout: 120_000 })
   expect(result.stderr).toBe("")
   expect(result.status).toBe(0)
   return REPORTS.map((file) => readFileSync(join(dir, "reports", "latest", file), "utf8"))

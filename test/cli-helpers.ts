@@ -11,11 +11,17 @@ export interface CliResult {
   readonly stderr: string
 }
 
-export const runCli = (args: ReadonlyArray<string>, options: { input?: string; cwd?: string } = {}): CliResult => {
-  const result = spawnSync(process.execPath, [join(process.cwd(), "bin", "papersort.js"), ...args], {
+/** `script`: the command's entry point (default `bin/papersort.js`); `env`: added to this process's environment; `timeout`: ms before the command is killed. */
+export const runCli = (
+  args: ReadonlyArray<string>,
+  options: { input?: string; cwd?: string; script?: string; env?: Record<string, string>; timeout?: number } = {}
+): CliResult => {
+  const result = spawnSync(process.execPath, [options.script ?? join(process.cwd(), "bin", "papersort.js"), ...args], {
     encoding: "utf8",
     cwd: options.cwd ?? process.cwd(),
     input: options.input ?? "",
+    env: { ...process.env, ...options.env },
+    timeout: options.timeout,
     maxBuffer: 64 * 1024 * 1024
   })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
