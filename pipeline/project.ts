@@ -9,7 +9,8 @@
  * passes over its non-zeros, a d × BLOCK basis and an n × BLOCK block.
  * Pure and deterministic: the only randomness is the start basis, drawn from `seed`.
  */
-import { packWeights, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
+import { packWeights, termsByFrequency } from "./kernels/packedWeights.ts"
+import { RowKernels } from "./kernels/rowKernels.ts"
 import { type Random, seededRandom } from "./random.ts"
 import { evenlySpacedRows, type SparseRows, subsetRows } from "./vectorize.ts"
 

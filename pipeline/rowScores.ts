@@ -4,7 +4,8 @@
  * (kernels/rowKernels.ts). scoring.ts splits a pass between two threads; `IN_LINE` runs it
  * whole on this thread. Either way each number is added up in the same order.
  */
-import { type KernelRows, type PackedWeights, packVectors, packWeights, RowKernels, termsByFrequency } from "./kernels/rowKernels.ts"
+import { type PackedWeights, packVectors, packWeights, termsByFrequency } from "./kernels/packedWeights.ts"
+import { type KernelRows, RowKernels } from "./kernels/rowKernels.ts"
 import type { SparseRows, SparseVector } from "./vectorize.ts"
 
 /** The parts of a sparse matrix the scoring kernels read (shared memory, when a worker reads them too). */

@@ -158,6 +158,8 @@ describe("speed-ups keep the results", () => {
         const single = softmaxRows(scoreRows(matrix, weights.filter((_, i) => i % K === 0), 1), 1, 20)
         assert.deepStrictEqual(Array.from(scoring.counts(matrix, single, 1)), Array.from(IN_LINE.counts(matrix, single, 1)))
         assert.deepStrictEqual(Array.from(scoring.rows(matrix, weights.filter((_, i) => i % K === 0), 1)), Array.from(scoreRows(matrix, weights.filter((_, i) => i % K === 0), 1)))
+        // Each pass split with the worker, on the kernel memory both threads share (none fell back to this thread).
+        assert.strictEqual(scoring.passesOnWorker(), 5)
       } finally {
         scoring.close()
       }

@@ -7,7 +7,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { compileKernels, KERNELS_BINARY } from "../pipeline/kernels/build.ts"
-import { packVectors, packWeights, RowKernels, termsByFrequency } from "../pipeline/kernels/rowKernels.ts"
+import { packVectors, packWeights, termsByFrequency } from "../pipeline/kernels/packedWeights.ts"
+import { kernelMemory, RowKernels } from "../pipeline/kernels/rowKernels.ts"
 import { seededRandom } from "../pipeline/random.ts"
 import type { SparseRows } from "../pipeline/vectorize.ts"
 
@@ -56,13 +57,13 @@ describe("SIMD row kernels", () => {
 
   it.effect("a pass over no classes writes nothing (a split of one class leaves the worker none)", () =>
     Effect.gen(function*() {
-      const kernels = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(KERNELS_BINARY)), {}).exports as unknown as {
-        readonly memory: WebAssembly.Memory
+      const memory = kernelMemory()
+      const kernels = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(KERNELS_BINARY)), { env: { memory } }).exports as unknown as {
         score_rows(...args: Array<number>): void
         count_rows(...args: Array<number>): void
       }
-      const ints = new Int32Array(kernels.memory.buffer)
-      const floats = new Float32Array(kernels.memory.buffer)
+      const ints = new Int32Array(memory.buffer)
+      const floats = new Float32Array(memory.buffer)
       // One row with one non-zero (term 0, weight 1): offsets at 0, indices at 8, values at 12,
       // the term's row address at 16, a row of weights (or posteriors) at 128; 64 … 127 is a sentinel.
       ints.set([0, 1, 0], 0)

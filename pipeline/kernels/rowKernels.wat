@@ -1,12 +1,13 @@
 ;; The two inner loops of clustering and mapping, on 128-bit SIMD: every pass over the
 ;; papers is a sparse matrix (CSR rows of TF-IDF weights) times a dense matrix with one row
 ;; of `lanes` f32 per term. Built into rowKernels.wasm by `npm run build:kernels`; rowKernels.ts
-;; lays the arrays out in this memory and calls these on chunks of rows.
+;; lays the arrays out in this memory and calls these on chunks of rows. The memory is given
+;; (shared): the two threads of a pass run on one memory, each on chunks of its own.
 ;;
 ;; Each lane of an output adds its products in the rows' own order, whatever the number of
 ;; lanes or how the rows are chunked: results do not depend on how a pass is split.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; out[r] = Σ_p values[p] · W[indices[p]] for rows 0 … rows - 1, where W[t] is the `lanes`
   ;; f32 at byte address rowAt[t], and terms with rowAt[t] < 0 weigh nothing. Offsets are

@@ -11,7 +11,8 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>
   }
   class Memory {
-    readonly buffer: ArrayBuffer
+    constructor(descriptor: { readonly initial: number; readonly maximum?: number; readonly shared?: boolean })
+    readonly buffer: ArrayBuffer | SharedArrayBuffer
     grow(pages: number): number
   }
 }
