@@ -2,9 +2,10 @@
  * A full garbage collection, on request. V8 collects when JavaScript allocates, and a report
  * allocates little: after a million-paper store, its queries ran beside gigabytes of the run's
  * texts, vectors and assignments that nothing used any more, freed only by a late collection.
- * A command runs this once it has let the run's data go.
+ * A command runs this once it has let the run's data go (commands/collectGarbage.ts), the map
+ * between its passes, and a worker thread after each job. (No Effect here: worker threads load
+ * this, and only what they need.)
  */
-import { Effect } from "effect"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 
@@ -52,11 +53,3 @@ export const collectGarbageNow = (releasePages = false): void => {
 export const releaseHeapPages = (): void => {
   if (releasesPages()) loadGc()?.(lastResort)
 }
-
-/**
- * Collect from a fresh turn of the event loop: within the turn that let the data go, the stack
- * still held it (at 40,000 papers a collection there kept 175 MB of heap, one from the next turn 49 MB).
- */
-export const collectGarbage: Effect.Effect<void> = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))).pipe(
-  Effect.andThen(Effect.sync(() => collectGarbageNow(true)))
-)

@@ -8,6 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createRequire } from "node:module"
 import { kMeans } from "../pipeline/cluster.ts"
+import { collectGarbageNow } from "../pipeline/collectGarbage.ts"
 import { softmaxRows } from "../pipeline/dataless.ts"
 import { IN_LINE, scoreRows } from "../pipeline/rowScores.ts"
 import { twoThreadScoring } from "../pipeline/scoring.ts"
@@ -160,6 +161,40 @@ describe("speed-ups keep the results", () => {
         assert.deepStrictEqual(Array.from(scoring.rows(matrix, weights.filter((_, i) => i % K === 0), 1)), Array.from(scoreRows(matrix, weights.filter((_, i) => i % K === 0), 1)))
         // Each pass split with the worker, on the kernel memory both threads share (none fell back to this thread).
         assert.strictEqual(scoring.passesOnWorker(), 5)
+      } finally {
+        scoring.close()
+      }
+    }), 60_000)
+})
+
+/** The array memory this thread holds after a full collection from a fresh turn, 50 ms on. */
+const heldArrayBytes = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 50))).pipe(
+  Effect.andThen(Effect.sync(() => {
+    collectGarbageNow()
+    return process.memoryUsage().arrayBuffers
+  }))
+)
+
+describe("two-thread passes let their memory go", () => {
+  it.effect("frees each pass's arrays in shared memory while the worker lives on", () =>
+    Effect.gen(function*() {
+      const matrix = syntheticMatrix(12_000, 90, 20_000)
+      const K = 64
+      const random = seededRandom(3)
+      const posterior = softmaxRows(Float32Array.from({ length: matrix.rows * K }, () => random()), K, 1)
+      // Each count is a cols × K array of float64 in shared memory (10 MB), which the worker is handed.
+      const passBytes = matrix.cols * K * 8
+      const scoring = twoThreadScoring(0)
+      try {
+        scoring.counts(matrix, posterior, K)
+        const before = yield* heldArrayBytes
+        for (let pass = 0; pass < 8; pass++) scoring.counts(matrix, posterior, K)
+        assert.strictEqual(scoring.passesOnWorker(), 9)
+        // Collected and freed within a second (freeing a shared array's memory may wait for a later
+        // turn); kept by the worker until it ended, the eight passes' arrays would be 80 MB.
+        let grown = Infinity
+        for (let attempt = 0; attempt < 20 && grown >= 2 * passBytes; attempt++) grown = (yield* heldArrayBytes) - before
+        assert.isBelow(grown, 2 * passBytes, `${Math.round(grown / 1e6)} MB of arrays still held after eight passes`)
       } finally {
         scoring.close()
       }
