@@ -45,6 +45,15 @@ export const runScoreJob = (kernels: RowKernels, job: ScoreJob) => {
   else kernels.countIn(job.room, job.matrix, job.posterior, job.K, job.fromClass, job.toClass, job.order, job.counts)
 }
 
+/** The bytes of the arrays a job hands the worker (which it keeps until it collects: workers/answerJobs.ts). */
+export const handedBytes = (job: ScoreJob): number => (job.kind === "rows" ? job.out.byteLength : job.counts.byteLength + job.posterior.byteLength)
+
+/**
+ * From this many bytes handed over, the worker collects before it answers: at a million papers a
+ * pass's scores (256 MB) and a round's counts (394 MB); none of a 40k run's passes (up to 41 MB).
+ */
+const COLLECT_FROM_BYTES = 64 * 1024 ** 2
+
 /** Below this many non-zeros a pass takes less time than handing half of it over. */
 const MIN_NONZEROS = 1_000_000
 /**
@@ -58,8 +67,11 @@ export interface TwoThreadScoring extends Scoring {
   close(): void
 }
 
-/** `waitNonZeros`: the passes from which the worker is waited for while it loads (`WAIT_NONZEROS`). */
-export const twoThreadScoring = (waitNonZeros = WAIT_NONZEROS): TwoThreadScoring => {
+/**
+ * `waitNonZeros`: the passes from which the worker is waited for while it loads (`WAIT_NONZEROS`);
+ * `collectFromBytes`: the jobs after which it collects before answering (`COLLECT_FROM_BYTES`).
+ */
+export const twoThreadScoring = (waitNonZeros = WAIT_NONZEROS, collectFromBytes = COLLECT_FROM_BYTES): TwoThreadScoring => {
   const control = new Int32Array(new SharedArrayBuffer(8))
   // The worker and this thread's kernels on the memory they share: it grows to the largest pass
   // (at a million papers' vocabulary and 64 leaves, the packed weights alone are 200 MB) and is
@@ -73,7 +85,7 @@ export const twoThreadScoring = (waitNonZeros = WAIT_NONZEROS): TwoThreadScoring
     if (matrix.indices.length < MIN_NONZEROS || availableParallelism() < 2) return undefined
     if (pair === undefined) {
       const memory = kernelMemory()
-      pair = { handOff: startHandOff(pipelineFile("workers/score.ts"), { control, memory }, control), kernels: new RowKernels(memory) }
+      pair = { handOff: startHandOff(pipelineFile("workers/score.ts"), { collectFromBytes, control, memory }, control), kernels: new RowKernels(memory) }
     }
     if (!pair.handOff.available(matrix.indices.length >= waitNonZeros)) return undefined
     let rows = sharedRows.get(matrix)

@@ -184,7 +184,8 @@ describe("two-thread passes let their memory go", () => {
       const posterior = softmaxRows(Float32Array.from({ length: matrix.rows * K }, () => random()), K, 1)
       // Each count is a cols × K array of float64 in shared memory (10 MB), which the worker is handed.
       const passBytes = matrix.cols * K * 8
-      const scoring = twoThreadScoring(0)
+      // The worker collects after every job here (by default only after those handing it 64 MB or more).
+      const scoring = twoThreadScoring(0, 0)
       try {
         scoring.counts(matrix, posterior, K)
         const before = yield* heldArrayBytes

@@ -8,7 +8,16 @@ import { parentPort } from "node:worker_threads"
 import { collectGarbageNow } from "../collectGarbage.ts"
 import { HAND_OFF as slots } from "../workerHandOff.ts"
 
-export const answerJobs = <Job>(control: Int32Array, run: (job: Job) => void) => {
+/**
+ * `collectFirst(job)`: whether to collect this thread's garbage before answering the job. A job's
+ * arrays in shared memory are freed only once every thread that was handed them has collected
+ * them, and a worker allocates too little to collect on its own: the map's kept every pass's
+ * arrays until the map ended (2 GB of them at a million papers). Collecting before the answer,
+ * from the next turn (within this one the message still holds the job), leaves only the main
+ * thread's own collection between them and the system, but the main thread waits for it (5-15 ms
+ * each; 33 of them cost a 40k run 0.29 s), so it is for the jobs that hand over large arrays.
+ */
+export const answerJobs = <Job>(control: Int32Array, run: (job: Job) => void, collectFirst: (job: Job) => boolean = () => false) => {
   parentPort!.on("message", (job: Job) => {
     let status: number = slots.done
     try {
@@ -16,15 +25,14 @@ export const answerJobs = <Job>(control: Int32Array, run: (job: Job) => void) =>
     } catch {
       status = slots.failed
     }
-    // A job's arrays are in shared memory, freed only once every thread that was handed them has
-    // collected them; this thread allocates too little to collect on its own, and kept every
-    // pass's arrays until it ended (2 GB of them in a million-paper map). So it collects before it
-    // answers, from the next turn (within this one the message still holds the job): when the
-    // main thread goes on, only its own collection stands between the arrays and the system.
-    setImmediate(() => {
-      collectGarbageNow()
+    const answer = () => {
       Atomics.store(control, slots.status, status)
       Atomics.notify(control, slots.status)
+    }
+    if (!collectFirst(job)) return answer()
+    setImmediate(() => {
+      collectGarbageNow()
+      answer()
     })
   })
   Atomics.store(control, slots.ready, 1)

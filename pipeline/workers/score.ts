@@ -6,10 +6,10 @@
  */
 import { workerData } from "node:worker_threads"
 import { RowKernels } from "../kernels/rowKernels.ts"
-import { runScoreJob, type ScoreJob } from "../scoring.ts"
+import { handedBytes, runScoreJob, type ScoreJob } from "../scoring.ts"
 import { answerJobs } from "./answerJobs.ts"
 
-const { control, memory } = workerData as { readonly control: Int32Array; readonly memory: WebAssembly.Memory }
+const { collectFromBytes, control, memory } = workerData as { readonly collectFromBytes: number; readonly control: Int32Array; readonly memory: WebAssembly.Memory }
 const kernels = new RowKernels(memory)
 
-answerJobs<ScoreJob>(control, (job) => runScoreJob(kernels, job))
+answerJobs<ScoreJob>(control, (job) => runScoreJob(kernels, job), (job) => handedBytes(job) >= collectFromBytes)
