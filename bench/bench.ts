@@ -32,6 +32,8 @@ interface Row {
   /** scikit-learn's wall time on the same file (load + TF-IDF + MiniBatchKMeans), when it is installed. */
   readonly sklearnSeconds?: number
   readonly sklearnStages?: Record<string, number>
+  /** Of a run: how many distinct papers it has in `paper_topics` (every paper, when it completed). */
+  readonly papersWithTopics?: number
   readonly error?: string
 }
 
@@ -52,6 +54,14 @@ const stageSeconds = (stderr: string): Record<string, number> =>
 
 /** The run id from a command's summary (`run id  20261127-…`). */
 const runIdOf = (stdout: string): string => /^run id\s+(\S+)/m.exec(stdout)?.[1] ?? "latest"
+
+/** Distinct papers of run `runId` in `paper_topics` (counted after the run, not timed). */
+const papersWithTopics = (db: string, runId: string): number => {
+  const sql = `select count(distinct paper_id) as papers from paper_topics where run_id = '${runId.replaceAll("'", "''")}'`
+  const result = spawnSync(process.execPath, [join(root, "bin", "papersort.js"), "query", "--db", db, "--format", "json", sql], { encoding: "utf8", cwd: root })
+  if (result.status !== 0) throw new Error(`counting the run's papers in paper_topics failed:\n${result.stderr.slice(-3000)}`)
+  return Number((JSON.parse(result.stdout) as Array<{ readonly papers: number | string }>)[0]?.papers ?? 0)
+}
 
 /** A copy of a taxonomy with one leaf added under its first top-level node: the edit a remap is for. */
 const withAddedLeaf = (taxonomyFile: string, out: string): string => {
@@ -116,7 +126,8 @@ for (const papers of sizes) {
     const sklearn = sklearnAvailable ? sklearnBaseline(file, k) : undefined
     rows.push({
       measurement: "run end to end", papers, seconds: run.seconds, papersPerSecond: papers / run.seconds, peakRssMb: run.peakRssMb,
-      stages: stageSeconds(run.stderr), sklearnSeconds: sklearn?.seconds, sklearnStages: sklearn?.stages
+      stages: stageSeconds(run.stderr), sklearnSeconds: sklearn?.seconds, sklearnStages: sklearn?.stages,
+      papersWithTopics: papersWithTopics(join(work, "bench.duckdb"), runIdOf(run.stdout))
     })
     // Remaps of that run (stored vectors and clusters, no re-parsing or re-clustering): onto the same
     // taxonomy, and onto one with a leaf added, as a user edits it.
@@ -138,9 +149,9 @@ for (const papers of sizes) {
 
 const stageNames = [...new Set(rows.flatMap((row) => Object.keys(row.stages ?? {})))]
 console.log(formatTable(
-  ["measurement", "papers", "seconds", "papers/s", "peak RSS MB", "scikit-learn s", "÷ scikit-learn"],
+  ["measurement", "papers", "in paper_topics", "seconds", "papers/s", "peak RSS MB", "scikit-learn s", "÷ scikit-learn"],
   rows.map((row) => [
-    row.measurement, row.papers, Number.isNaN(row.seconds) ? "" : row.seconds.toFixed(1),
+    row.measurement, row.papers, row.papersWithTopics ?? "", Number.isNaN(row.seconds) ? "" : row.seconds.toFixed(1),
     Number.isNaN(row.papersPerSecond) ? "" : Math.round(row.papersPerSecond), row.peakRssMb,
     row.sklearnSeconds === undefined ? "" : row.sklearnSeconds.toFixed(1),
     row.sklearnSeconds === undefined ? "" : (row.seconds / row.sklearnSeconds).toFixed(2)
