@@ -3,8 +3,8 @@
  * allocates little: after a million-paper store, its queries ran beside gigabytes of the run's
  * texts, vectors and assignments that nothing used any more, freed only by a late collection.
  * A command runs this once it has let the run's data go (commands/collectGarbage.ts), the map
- * between its passes, and a worker thread after each job. (No Effect here: worker threads load
- * this, and only what they need.)
+ * between its passes, and the map's worker after a job that handed it large arrays. (No Effect
+ * here: worker threads load this, and only what they need.)
  */
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"

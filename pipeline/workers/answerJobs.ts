@@ -29,10 +29,20 @@ export const answerJobs = <Job>(control: Int32Array, run: (job: Job) => void, co
       Atomics.store(control, slots.status, status)
       Atomics.notify(control, slots.status)
     }
-    if (!collectFirst(job)) return answer()
+    // A job it cannot even size is answered at once: the main thread must never wait on a throw.
+    let collect = false
+    try {
+      collect = collectFirst(job)
+    } catch {
+      collect = false
+    }
+    if (!collect) return answer()
     setImmediate(() => {
-      collectGarbageNow()
-      answer()
+      try {
+        collectGarbageNow()
+      } finally {
+        answer()
+      }
     })
   })
   Atomics.store(control, slots.ready, 1)
