@@ -67,10 +67,10 @@ export const copyWeightRows = (weights: Float32Array, K: number, lanes: number, 
 }
 
 /** Term-major weights (`weights[t * K + k]`) packed in `order`; terms all of whose weights are 0 are left out. */
-export const packWeights = (weights: Float32Array, K: number, order: Int32Array, inSharedMemory = false): PackedWeights => {
+export const packWeights = (weights: Float32Array, K: number, order: Int32Array): PackedWeights => {
   const lanes = lanesFor(K)
   const { rowOf, count } = weightRows(weights, K, order)
-  const rows = floats(count * lanes, inSharedMemory)
+  const rows = new Float32Array(count * lanes)
   copyWeightRows(weights, K, lanes, rowOf, rows)
   return { K, lanes, rowOf, rows }
 }

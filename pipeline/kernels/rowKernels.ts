@@ -193,16 +193,15 @@ export class RowKernels {
    * `minWeight` in magnitude are left out (posteriors below 1e-4 add nothing visible).
    */
   count(matrix: KernelRows, posterior: Float32Array, K: number, fromClass: number, toClass: number, order: Int32Array, counts: Float64Array, minWeight = MIN_POSTERIOR) {
-    // A split of one class leaves the worker none.
-    if (toClass <= fromClass) return
     const layout = new Layout()
-    const room = this.countRoom(layout, matrix, order.length, toClass - fromClass)
+    const room = this.countRoom(layout, matrix, order.length, Math.max(0, toClass - fromClass))
     this.reserve(layout)
     this.countIn(room, matrix, posterior, K, fromClass, toClass, order, counts, minWeight)
   }
 
   /** `count` with the sums and chunks in `room`. */
   countIn(room: CountRoom, matrix: KernelRows, posterior: Float32Array, K: number, fromClass: number, toClass: number, order: Int32Array, counts: Float64Array, minWeight = MIN_POSTERIOR) {
+    // A split of one class leaves the worker none.
     if (toClass <= fromClass) return
     const cols = order.length
     const { lanes, countAt, sums, chunk } = room
