@@ -6,7 +6,7 @@
 import { basename } from "node:path"
 import { Effect } from "effect"
 import { DEFAULT_HTML_OPTIONS, type HtmlReportData, type HtmlReportOptions, type HtmlTrend, sampleMapPoints } from "./reportHtml.ts"
-import { reportQuery } from "./reportQueries.ts"
+import { KEYPHRASES_OF_RUN, reportQuery } from "./reportQueries.ts"
 import { Store } from "./store.ts"
 import { quoteLiteral } from "./sql.ts"
 
@@ -76,8 +76,8 @@ export const loadReportData = Effect.fn("report.loadData")(function*(
   const keyphrases = new Map<string, string>()
   for (let start = 0; start < listed.length; start += 5_000) {
     const chunk = listed.slice(start, start + 5_000).map(quoteLiteral).join(", ")
-    const rows = yield* store.query(`select paper_id, string_agg(phrase, chr(1) order by rank) as phrases from keyphrases
-      where run_id = ${run} and paper_id in (${chunk}) group by paper_id`)
+    const rows = yield* store.query(`select paper_id, phrases
+      from (${KEYPHRASES_OF_RUN.replaceAll("$run", run)}) where paper_id in (${chunk})`)
     for (const row of rows.rows) keyphrases.set(String(row.paper_id), String(row.phrases))
   }
   const clusters = yield* store.query(`

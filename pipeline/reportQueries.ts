@@ -15,6 +15,13 @@ const csvText = (expression: string) =>
 const csvNumber = (expression: string) => `regexp_replace(${expression}::varchar, '\\.0$', '')`
 
 /**
+ * The keyphrases of run `$run`, a row per paper: its phrases in rank order, separated by U+0001
+ * (`phrases`), and their `scores`; a remap's are its source run's (params.keyphrases_from), as in the view `keyphrases`.
+ */
+export const KEYPHRASES_OF_RUN = `select k.paper_id, k.phrases, k.scores from runs r
+  join paper_keyphrases k on k.run_id = coalesce(json_extract_string(r.params, '$.keyphrases_from'), r.run_id) where r.run_id = $run`
+
+/**
  * One query per CSV file; `$run` is the run id (inlined as a quoted literal). A file marked `copy`
  * is written by DuckDB itself: a million rows never cross into JavaScript.
  */
@@ -31,10 +38,7 @@ export const REPORTS: ReadonlyArray<{ file: string; columns: ReadonlyArray<strin
     sql: `with secondary as (
         select paper_id, string_agg(node_id || ' (' || score || ')', '; ' order by rank) as topics
         from paper_topics where run_id = $run and rank > 1 group by paper_id),
-      -- A paper's phrases sorted as a list: string_agg(… order by rank) took 1.8 times as long.
-      phrases as (
-        select paper_id, array_to_string(list_transform(list_sort(list({'rank': rank, 'phrase': phrase})), entry -> entry.phrase), '; ') as phrases
-        from keyphrases where run_id = $run group by paper_id)
+      phrases as (select paper_id, replace(phrases, chr(1), '; ') as phrases from (${KEYPHRASES_OF_RUN}))
       select ${csvText("rp.paper_id")} as paper_id, ${csvText("p.title")} as title, ${csvText("pt.node_id")} as topic,
         ${csvText("n.path")} as topic_path, ${csvNumber("pt.score")} as score, ${csvText("secondary.topics")} as secondary_topics,
         rp.cluster_id, ${csvText("phrases.phrases")} as keyphrases, ${csvText(list("pt.evidence"))} as evidence
@@ -64,8 +68,9 @@ export const REPORTS: ReadonlyArray<{ file: string; columns: ReadonlyArray<strin
         where c.run_id = $run and (ct.node_id is null or ct.score < 0.5)),
       members as (select r.paper_id, r.cluster_id from run_papers r semi join weak on weak.cluster_id = r.cluster_id where r.run_id = $run),
       phrase_counts as (
-        select m.cluster_id, k.phrase, count(*) as n from keyphrases k join members m on m.paper_id = k.paper_id
-        where k.run_id = $run group by m.cluster_id, k.phrase),
+        select cluster_id, phrase, count(*) as n
+        from (select m.cluster_id, unnest(string_split(k.phrases, chr(1))) as phrase from (${KEYPHRASES_OF_RUN}) k join members m on m.paper_id = k.paper_id)
+        group by cluster_id, phrase),
       top_phrases as (
         select cluster_id, array_to_string(min_by(phrase, {'n': -n, 'phrase': phrase}, 8), '; ') as phrases from phrase_counts group by cluster_id),
       top_titles as (

@@ -201,7 +201,7 @@ const insertRun = async (connection: DuckDBConnection, record: RunRecord, signal
   const { clusters, coordinates, keyphrases } = await record.finishing
   releaseHeapPages()
   signal.throwIfAborted()
-  await insertKeyphrases(connection, runId, "staged_paper_ids", keyphrases)
+  await insertKeyphrases(connection, runId, record.paperIds, keyphrases)
   await append("clusters", clusterRows(runId, clusters))
   await insertRunPapers(connection, runId, "staged_paper_ids", { clusterOfPaper: record.clusterOfPaper, ...coordinates })
   await connection.run("drop table staged_paper_ids")
@@ -245,10 +245,11 @@ const beginTransaction = async (connection: DuckDBConnection, writing?: string):
   const held = WRITE_MEMORY_LIMIT === undefined ? undefined : (writing ?? WRITE_MEMORY_LIMIT)
   // Restored by value after the commit: `reset memory_limit` left a 1M run's report at the lower limit.
   const limit = held === undefined ? undefined : await currentMemoryLimit(connection)
-  if (held !== undefined) await setMemoryLimit(connection, held)
   await connection.run("begin transaction")
   try {
+    // Before the limit: migrating keyphrases of a database written before needs DuckDB's usual memory.
     await migrateKeyphrases(connection)
+    if (held !== undefined) await setMemoryLimit(connection, held)
     for (const statement of [...SCHEMA_STATEMENTS, ...VECTOR_SCHEMA, ...LEAF_MODEL_SCHEMA]) await connection.run(statement)
     await migrateLeafWords(connection)
   } catch (cause) {

@@ -6,7 +6,7 @@ import type { DuckDBConnection } from "@duckdb/node-api"
 import { fromColumns, leafColumns, type LeafModels } from "./leafModels.ts"
 import { quoteIdentifier, quoteLiteral } from "./sql.ts"
 import { appendRows, blobBytes, bytesOf } from "./storeColumns.ts"
-import { tableExists } from "./storeSchema.ts"
+import { columnExists, tableExists } from "./storeSchema.ts"
 
 export const LEAF_MODEL_SCHEMA: ReadonlyArray<string> = [
   // What the map learned per leaf (leafModels.ts): its log prior here, and where its word log probabilities
@@ -62,9 +62,7 @@ export const appendLeafModels = async (connection: DuckDBConnection, runId: stri
 export const loadLeafModels = async (connection: DuckDBConnection, runId: string): Promise<LeafModels | undefined> => {
   if (!(await tableExists(connection, "leaf_models"))) return undefined
   // A database no run has written to since the pointers came has no pointer columns yet.
-  const pointers = (await connection.runAndReadAll(
-    `select 1 from information_schema.columns where table_catalog = current_database() and table_schema = 'main' and table_name = 'leaf_models' and column_name = 'words_run_id'`
-  )).currentRowCount > 0
+  const pointers = await columnExists(connection, "leaf_models", "words_run_id")
   const rows = (await connection.runAndReadAll(
     `select node_id, fingerprint, log_prior, ${pointers ? "words_run_id, words_position" : "null, null"}, log_words, position
      from leaf_models where run_id = ${quoteLiteral(runId)} order by position`

@@ -17,13 +17,37 @@ export const tableExists = async (
   )).currentRowCount > 0
 
 /**
+ * Each run's keyphrases once, a row per paper (with any): its phrases in rank order as one text,
+ * separated by U+0001, and their scores (storeColumns.ts, `insertKeyphrases`).
+ */
+const PAPER_KEYPHRASES_TABLE = `create table if not exists paper_keyphrases (
+    run_id varchar not null, paper_id varchar not null, phrases varchar not null, scores double[] not null)`
+
+/**
  * Databases written before keyphrases were shared by a run and its remaps have a table
  * `keyphrases` (every remap with a copy of its source's rows): it becomes `paper_keyphrases`
- * and the view takes its name. Runs inside the write's transaction, before the schema.
+ * and the view takes its name. Databases written before a paper's keyphrases were one row hold
+ * a row per keyphrase in `paper_keyphrases` (with `rank` and `phrase`): they become a row per
+ * paper. Runs inside the write's transaction, before the schema (whose view reads the new rows),
+ * at DuckDB's full memory limit: a list aggregate over ten million rows cannot spill within 1 GB.
  */
 export const migrateKeyphrases = async (connection: DuckDBConnection) => {
   if (await tableExists(connection, "keyphrases", { type: "BASE TABLE" })) await connection.run("alter table keyphrases rename to paper_keyphrases")
+  if (!(await columnExists(connection, "paper_keyphrases", "phrase"))) return
+  await connection.run("drop view if exists keyphrases")
+  await connection.run("alter table paper_keyphrases rename to paper_keyphrase_rows")
+  await connection.run(PAPER_KEYPHRASES_TABLE)
+  await connection.run(`insert into paper_keyphrases
+    select run_id, paper_id, string_agg(phrase, chr(1) order by rank), list(score order by rank) from paper_keyphrase_rows
+    group by run_id, paper_id order by run_id, min(rowid)`)
+  await connection.run("drop table paper_keyphrase_rows")
 }
+
+/** Whether table `table` of the main schema has column `column`. */
+export const columnExists = async (connection: DuckDBConnection, table: string, column: string): Promise<boolean> =>
+  (await connection.runAndReadAll(
+    `select 1 from information_schema.columns where table_catalog = current_database() and table_schema = 'main' and table_name = ${quoteLiteral(table)} and column_name = ${quoteLiteral(column)}`
+  )).currentRowCount > 0
 
 /** The DuckDB tables and views of the contract (ARCHITECTURE.md, "DuckDB tables"). */
 export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
@@ -37,7 +61,7 @@ export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
     source_format varchar not null, extra json, first_seen_run varchar not null)`,
   `create table if not exists run_papers (run_id varchar not null, paper_id varchar not null, cluster_id integer not null, x float not null, y float not null)`,
   // Each run's keyphrases once; a remap shows its source's (params.keyphrases_from) through the view `keyphrases`.
-  `create table if not exists paper_keyphrases (run_id varchar not null, paper_id varchar not null, rank integer not null, phrase varchar not null, score double not null)`,
+  PAPER_KEYPHRASES_TABLE,
   `create table if not exists clusters (run_id varchar not null, cluster_id integer not null, size integer not null, label varchar not null, top_terms varchar[] not null)`,
   `create table if not exists taxonomy_nodes (
     run_id varchar not null, node_id varchar not null, parent_id varchar, label varchar not null, path varchar not null,
@@ -45,8 +69,9 @@ export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
   `create table if not exists cluster_topics (run_id varchar not null, cluster_id integer not null, node_id varchar, score double not null, nearest_node_id varchar)`,
   `create table if not exists paper_topics (
     run_id varchar not null, paper_id varchar not null, node_id varchar not null, rank integer not null, score double not null, evidence varchar[] not null)`,
+  // A row per keyphrase, unnested from its paper's row (a run's filter still reaches the scan).
   `create or replace view keyphrases as
-    select r.run_id, k.paper_id, k.rank, k.phrase, k.score
+    select r.run_id, k.paper_id, generate_subscripts(k.scores, 1)::integer as rank, unnest(string_split(k.phrases, chr(1))) as phrase, unnest(k.scores) as score
     from runs r join paper_keyphrases k on k.run_id = coalesce(json_extract_string(r.params, '$.keyphrases_from'), r.run_id)`,
   `create or replace view latest_run as select * from runs order by finished_at desc, run_id desc limit 1`,
   `create or replace view latest_paper_topics as

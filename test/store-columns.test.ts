@@ -71,9 +71,15 @@ describe("storeColumns", () => {
       const y = Float32Array.from({ length: papers }, (_, p) => Math.fround(-p / papers))
       await stageStrings(connection, "staged_paper_ids", paperIds)
       await insertRunPapers(connection, "run-1", "staged_paper_ids", { clusterOfPaper, x, y })
-      await insertKeyphrases(connection, "run-1", "staged_paper_ids", { offsets, phrase, score, phrases })
+      await insertKeyphrases(connection, "run-1", paperIds, { offsets, phrase, score, phrases })
 
-      const keyphrases = (await connection.runAndReadAll("select run_id, paper_id, rank, phrase, score from paper_keyphrases")).getRowsJson()
+      // A row per paper with keyphrases, in paper order; a row per keyphrase through the view.
+      const rows = (await connection.runAndReadAll("select paper_id from paper_keyphrases")).getColumnsJson()[0]
+      assert.deepStrictEqual(rows, paperIds.filter((_, p) => p % 4 > 0))
+      await connection.run("insert into runs values ('run-1', 'run', null, now(), now(), [], 't.yaml', '', '{}', 3000)")
+      const keyphrases = (await connection.runAndReadAll(
+        "select run_id, paper_id, rank, phrase, score from keyphrases order by split_part(paper_id, '-', 2)::integer, rank"
+      )).getRowsJson()
       const expected: Array<Array<unknown>> = []
       for (let p = 0; p < papers; p++) {
         for (let e = offsets[p]; e < offsets[p + 1]; e++) expected.push(["run-1", paperIds[p], e - offsets[p] + 1, phrases[phrase[e]], score[e]])

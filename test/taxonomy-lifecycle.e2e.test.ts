@@ -152,13 +152,24 @@ describe("the taxonomy lifecycle", () => {
     const runKeyphrases = new Map(readCsv(join(out, runId, "papers.csv")).map((row) => [row.paper_id, row.keyphrases]))
     for (const row of papers) expect(row.keyphrases).toBe(runKeyphrases.get(row.paper_id))
 
-    // A database as papersort wrote it before: keyphrases a table, no leaf models.
-    const { file: old, remapId: oldRemapId } = await remapOldCopy("old", async (connection) => {
-      for (const statement of ["drop view keyphrases", "alter table paper_keyphrases rename to keyphrases", "drop table leaf_models"]) await connection.run(statement)
+    // A database as papersort wrote it before: keyphrases a table with a row per keyphrase, no leaf models.
+    const { file: old, reports: oldReports, remapId: oldRemapId } = await remapOldCopy("old", async (connection) => {
+      for (
+        const statement of [
+          "create table keyphrase_rows as select * from keyphrases order by run_id, paper_id, rank desc",
+          "drop view keyphrases",
+          "drop table paper_keyphrases",
+          "alter table keyphrase_rows rename to keyphrases",
+          "drop table leaf_models"
+        ]
+      ) await connection.run(statement)
     })
     expect(await readDb(old, "select table_name, table_type from information_schema.tables where table_name like '%keyphrases' order by table_name"))
       .toEqual([{ table_name: "keyphrases", table_type: "VIEW" }, { table_name: "paper_keyphrases", table_type: "BASE TABLE" }])
     expect(await count(old, `select count(*) as n from keyphrases where run_id = '${oldRemapId}'`)).toBe(sourceCount)
+    // Each paper's keyphrases now one row, in rank order (the old rows were stored in reverse): the same papers.csv.
+    expect(await count(old, `select count(*) as n from paper_keyphrases where run_id = '${runId}'`)).toBe(runKeyphrases.size)
+    for (const row of readCsv(join(oldReports, oldRemapId, "papers.csv"))) expect(row.keyphrases).toBe(runKeyphrases.get(row.paper_id))
     expect(await count(old, `select count(*) as n from leaf_models where run_id = '${oldRemapId}'`)).toBe(64)
   })
 
