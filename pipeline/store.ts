@@ -245,11 +245,10 @@ const beginTransaction = async (connection: DuckDBConnection, writing?: string):
   const held = WRITE_MEMORY_LIMIT === undefined ? undefined : (writing ?? WRITE_MEMORY_LIMIT)
   // Restored by value after the commit: `reset memory_limit` left a 1M run's report at the lower limit.
   const limit = held === undefined ? undefined : await currentMemoryLimit(connection)
+  if (held !== undefined) await setMemoryLimit(connection, held)
   await connection.run("begin transaction")
   try {
-    // Before the limit: migrating keyphrases of a database written before needs DuckDB's usual memory.
     await migrateKeyphrases(connection)
-    if (held !== undefined) await setMemoryLimit(connection, held)
     for (const statement of [...SCHEMA_STATEMENTS, ...VECTOR_SCHEMA, ...LEAF_MODEL_SCHEMA]) await connection.run(statement)
     await migrateLeafWords(connection)
   } catch (cause) {
