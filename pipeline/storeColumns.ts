@@ -122,10 +122,11 @@ const KEYPHRASE_TYPES: ReadonlyArray<DuckDBType> = [VARCHAR, VARCHAR, VARCHAR, n
  * A run's `paper_keyphrases`, a row per paper with keyphrases, in paper order: paper p's are
  * entries `offsets[p]` … `offsets[p + 1] - 1` of the flat arrays, in rank order, entry e phrase
  * `phrase[e]` among `phrases`; `paperIds` holds each paper's id at its position. A paper's
- * phrases go as one text, separated by U+0001 (phrases are words: none holds it). At a million
- * papers, a row per keyphrase joined to staged ids and phrases inside DuckDB took 17 s of the
- * store (and the report gathered each paper's phrases again, 2.4-3.3 s); the phrases as a list,
- * a DuckDB string each, 18 s.
+ * phrases go as one text, separated by U+0001 (phrases are words: none holds it). A million
+ * papers' ten keyphrases each, on their own: 4.7-5.6 s this way; 10.8-11.1 s as a row per
+ * keyphrase joined to staged ids and phrases inside DuckDB (17 s of a 1M run's store, and its
+ * report gathered each paper's phrases again, 2.4-3.3 s); 18 s with the phrases as a list, a
+ * DuckDB string each.
  */
 export const insertKeyphrases = (
   connection: DuckDBConnection,
