@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { parseDocument } from "yaml"
 import { BUNDLE, buildBundle } from "../pipeline/bundle.ts"
 import { DEFAULT_TAXONOMY } from "../pipeline/paths.ts"
+import { quoteLiteral } from "../pipeline/sql.ts"
 import { formatTable } from "../pipeline/table.ts"
 import { corpusFile, DEV_SET } from "./corpus.ts"
 
@@ -57,7 +58,7 @@ const runIdOf = (stdout: string): string => /^run id\s+(\S+)/m.exec(stdout)?.[1]
 
 /** Distinct papers of run `runId` in `paper_topics` (counted after the run, not timed). */
 const papersWithTopics = (db: string, runId: string): number => {
-  const sql = `select count(distinct paper_id) as papers from paper_topics where run_id = '${runId.replaceAll("'", "''")}'`
+  const sql = `select count(distinct paper_id) as papers from paper_topics where run_id = ${quoteLiteral(runId)}`
   const result = spawnSync(process.execPath, [join(root, "bin", "papersort.js"), "query", "--db", db, "--format", "json", sql], { encoding: "utf8", cwd: root })
   if (result.status !== 0) throw new Error(`counting the run's papers in paper_topics failed:\n${result.stderr.slice(-3000)}`)
   return Number((JSON.parse(result.stdout) as Array<{ readonly papers: number | string }>)[0]?.papers ?? 0)

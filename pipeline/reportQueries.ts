@@ -2,6 +2,8 @@
  * The SQL behind each report file: one query per file over one run's rows, so that
  * `run`, `remap` and `report` write the same files from the same data.
  */
+import { KEYPHRASES_RUN } from "./storeSchema.ts"
+
 const list = (column: string) => `array_to_string(${column}, '; ')`
 
 /**
@@ -19,7 +21,7 @@ const csvNumber = (expression: string) => `regexp_replace(${expression}::varchar
  * (`phrases`), and their `scores`; a remap's are its source run's (params.keyphrases_from), as in the view `keyphrases`.
  */
 export const KEYPHRASES_OF_RUN = `select k.paper_id, k.phrases, k.scores from runs r
-  join paper_keyphrases k on k.run_id = coalesce(json_extract_string(r.params, '$.keyphrases_from'), r.run_id) where r.run_id = $run`
+  join paper_keyphrases k on k.run_id = ${KEYPHRASES_RUN} where r.run_id = $run`
 
 /**
  * One query per CSV file; `$run` is the run id (inlined as a quoted literal). A file marked `copy`

@@ -23,6 +23,9 @@ export const tableExists = async (
 const PAPER_KEYPHRASES_TABLE = `create table if not exists paper_keyphrases (
     run_id varchar not null, paper_id varchar not null, phrases varchar not null, scores double[] not null)`
 
+/** The run whose `paper_keyphrases` rows are those of run `r` (a row of `runs`): a remap's are its source's (params.keyphrases_from). */
+export const KEYPHRASES_RUN = `coalesce(json_extract_string(r.params, '$.keyphrases_from'), r.run_id)`
+
 /** Old keyphrase rows gathered per query when a database's are migrated: about 10 MB of DuckDB's memory each. */
 const MIGRATED_ROWS_PER_QUERY = 625_000
 
@@ -81,7 +84,7 @@ export const SCHEMA_STATEMENTS: ReadonlyArray<string> = [
   // A row per keyphrase, unnested from its paper's row (a run's filter still reaches the scan).
   `create or replace view keyphrases as
     select r.run_id, k.paper_id, generate_subscripts(k.scores, 1)::integer as rank, unnest(string_split(k.phrases, chr(1))) as phrase, unnest(k.scores) as score
-    from runs r join paper_keyphrases k on k.run_id = coalesce(json_extract_string(r.params, '$.keyphrases_from'), r.run_id)`,
+    from runs r join paper_keyphrases k on k.run_id = ${KEYPHRASES_RUN}`,
   `create or replace view latest_run as select * from runs order by finished_at desc, run_id desc limit 1`,
   `create or replace view latest_paper_topics as
     select pt.paper_id, p.title, pt.node_id, n.path, n.label, pt.rank, pt.score, pt.evidence, rp.cluster_id
