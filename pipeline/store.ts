@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from "node:fs"
 import { totalmem } from "node:os"
 import { dirname } from "node:path"
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Scope } from "effect"
 import { type RemapRecord, type RunRecord, takenOnce } from "./runRecord.ts"
 import { releaseHeapPages } from "./collectGarbage.ts"
 import { quoteLiteral } from "./sql.ts"
@@ -342,6 +342,12 @@ export class Store extends Context.Service<Store, {
   query(sql: string): Effect.Effect<QueryResult, DatabaseError>
   /** `query` by column, for results of a row per paper: a million rows as objects took 1.9 s to convert, as columns 0.3 s. */
   queryColumns(sql: string): Effect.Effect<ColumnsResult, DatabaseError>
+  /**
+   * A query's result written by DuckDB as a CSV file (header, CRLF lines), on a connection of
+   * its own: it runs beside the queries made meanwhile with the others above, and sees what
+   * was committed before it began.
+   */
+  copyToFile(sql: string, file: string): Effect.Effect<void, DatabaseError>
 }>()("papersort/Store") {
   /**
    * Opens the database, holding DuckDB's lock on it until the scope closes. Opening
@@ -354,10 +360,13 @@ export class Store extends Context.Service<Store, {
         const { file } = options
         const instance = yield* openInstance(options)
         // A connection left open keeps the file locked after the instance closes.
-        const connection = yield* Effect.acquireRelease(
+        const connect = Effect.acquireRelease(
           Effect.tryPromise({ try: () => instance.connect(), catch: (cause) => openError(file, cause) }),
           (connection) => Effect.sync(() => connection.closeSync())
         )
+        const connection = yield* connect
+        /** `copyToFile`'s, opened the first time it is asked for and closed (first) with the others. */
+        const copying = yield* Effect.cached(Scope.provide(yield* Scope.Scope)(connect))
 
         const resolveIdentities = Effect.fn("Store.resolveIdentities")(function*(papers: ReadonlyArray<Paper>) {
           const known = yield* duckdb(file, "looking up known papers", () => lookUpKnown(connection, papers))
@@ -439,7 +448,12 @@ export class Store extends Context.Service<Store, {
           })
         })
 
-        return Store.of({ file, resolveIdentities, beginRun, begunRunTexts, writeRun, abandonRun, writeRemap, loadRun, query, queryColumns })
+        const copyToFile = Effect.fn("Store.copyToFile")(function*(sql: string, target: string) {
+          const side = yield* copying
+          yield* duckdb(file, `writing ${target}`, () => side.run(`copy (${sql}) to ${quoteLiteral(target)} (header, new_line '\r\n')`))
+        })
+
+        return Store.of({ file, resolveIdentities, beginRun, begunRunTexts, writeRun, abandonRun, writeRemap, loadRun, query, queryColumns, copyToFile })
       })
     )
 }
