@@ -12,12 +12,14 @@ import { type EarlyKeyphrases, earlyKeyphrases, sameSources } from "./keyphrases
 import { projectInBackground } from "./projectBackground.ts"
 import type { LeafModels } from "./leafModels.ts"
 import { mapFromModels, reusableLeaves } from "./mapFromModels.ts"
-import { DEFAULT_MAP, type MapOptions, mapToTaxonomy, nodeText } from "./map.ts"
+import { DEFAULT_MAP, type MapOptions, mapToTaxonomy } from "./map.ts"
+import { nodeText } from "./nodeText.ts"
 import { collectGarbageNow, releaseHeapPages } from "./collectGarbage.ts"
 import { stageProgress } from "./progress.ts"
 import { type ClusterSummary, type RunFinishing, type TakenOnce, takenOnce } from "./runRecord.ts"
 import { terms } from "./text.ts"
-import { countTerms, DEFAULT_VECTORIZE, defaultMinDf, type TfidfModel, type Vectorized, weighTerms } from "./vectorize.ts"
+import { countTerms } from "./termCounts.ts"
+import { DEFAULT_VECTORIZE, defaultMinDf, type TfidfModel, type Vectorized, weighTerms } from "./vectorize.ts"
 
 export interface ClassifyOptions {
   readonly k: number | "auto"

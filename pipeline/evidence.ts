@@ -1,6 +1,6 @@
 /**
  * The evidence of an assignment: the terms a paper shares with its topic's own text, found from
- * the paper's TF-IDF row (map.ts's `finishMapping` asks for each topic it makes).
+ * the paper's TF-IDF row (mapTopics.ts's `finishMapping` asks for each topic it makes).
  */
 import type { SparseVector, TfidfModel } from "./vectorize.ts"
 

@@ -16,7 +16,6 @@ import type { TaxonomyNode } from "./domain.ts"
 import { corpusDistribution, pickColumns, shrunkLogWords, softmaxRows } from "./dataless.ts"
 import { leafFingerprint, type LeafModels } from "./leafModels.ts"
 import {
-  finishMapping,
   gatherRows,
   leafSeeds,
   lengthFactors,
@@ -29,6 +28,7 @@ import {
   trainingPart,
   withScoring
 } from "./map.ts"
+import { finishMapping } from "./mapTopics.ts"
 import type { Scoring } from "./rowScores.ts"
 import { leavesOf } from "./taxonomy.ts"
 import { evenlySpacedRows, type SparseRows } from "./vectorize.ts"

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { countTerms, DEFAULT_VECTORIZE, fitTransform, rowOf, transformText, weighTerms } from "../pipeline/vectorize.ts"
+import { countTerms } from "../pipeline/termCounts.ts"
+import { DEFAULT_VECTORIZE, fitTransform, rowOf, transformText, weighTerms } from "../pipeline/vectorize.ts"
 import { samplePapers } from "./fixtures-helpers.ts"
 
 describe("vectorize", () => {
