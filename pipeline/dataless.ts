@@ -211,16 +211,16 @@ export const wordModels = (
 ): Float32Array => {
   const K = parentOf.length
   const { cols } = matrix
-  const counts = scoring.counts(matrix, posterior, K)
-  for (let i = 0; i < counts.length; i++) counts[i] += options.seedPapers * seeds[i]
+  const counts: SeededCounts = { counts: scoring.counts(matrix, posterior, K), seeds, seedPapers: options.seedPapers }
   const parents = Math.max(0, ...parentOf) + 1
   const parentCounts = new Float64Array(cols * parents)
   const parentTotal = new Float64Array(parents)
   for (let t = 0; t < cols; t++) {
     for (let k = 0; k < K; k++) {
       if (parentOf[k] < 0) continue
-      parentCounts[t * parents + parentOf[k]] += counts[t * K + k]
-      parentTotal[parentOf[k]] += counts[t * K + k]
+      const count = seededCount(counts, t * K + k)
+      parentCounts[t * parents + parentOf[k]] += count
+      parentTotal[parentOf[k]] += count
     }
   }
   for (let i = 0; i < parentCounts.length; i++) parentCounts[i] /= parentTotal[i % parents] || 1
@@ -239,12 +239,26 @@ export const corpusDistribution = (matrix: SparseRows): Float64Array => {
 }
 
 /**
+ * Classes' expected counts per term (cols × K) with `seedPapers` papers' worth of each class's own
+ * text (`seeds`, cols × K) added: `seededCount` adds them in double precision as they are read,
+ * the same numbers as a cols × K array of the sums would hold, without that array (394 MB at a
+ * million papers' vocabulary and 64 leaves, at the run's memory peak).
+ */
+export interface SeededCounts {
+  readonly counts: Float32Array
+  readonly seeds: Float32Array
+  readonly seedPapers: number
+}
+
+export const seededCount = ({ counts, seeds, seedPapers }: SeededCounts, i: number): number => counts[i] + seedPapers * seeds[i]
+
+/**
  * Each class's word log probabilities, term-major (cols × K): its own counts normalised,
  * mixed with its parent's distribution (`parentDistribution`, cols × parents; a class without
  * a parent takes the corpus's instead) and the corpus's `background`.
  */
 export const shrunkLogWords = (
-  counts: Float64Array,
+  counts: SeededCounts,
   K: number,
   parentOf: Int32Array,
   parentDistribution: Float64Array,
@@ -254,14 +268,14 @@ export const shrunkLogWords = (
   const cols = background.length
   const parents = parentDistribution.length / cols
   const classTotal = new Float64Array(K)
-  for (let i = 0; i < counts.length; i++) classTotal[i % K] += counts[i]
+  for (let i = 0; i < counts.counts.length; i++) classTotal[i % K] += seededCount(counts, i)
   const [own, parent, whole] = shrinkage
   const out = new Float32Array(cols * K)
   for (let t = 0; t < cols; t++) {
     for (let k = 0; k < K; k++) {
       const p = parentOf[k]
       const fromParent = p >= 0 ? parentDistribution[t * parents + p] : background[t]
-      out[t * K + k] = Math.log(own * counts[t * K + k] / (classTotal[k] || 1) + parent * fromParent + whole * background[t])
+      out[t * K + k] = Math.log(own * seededCount(counts, t * K + k) / (classTotal[k] || 1) + parent * fromParent + whole * background[t])
     }
   }
   return out

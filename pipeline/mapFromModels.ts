@@ -13,7 +13,7 @@
  * the leaves are kept, learning them all again is the better start: `reusableLeaves` says so.
  */
 import type { TaxonomyNode } from "./domain.ts"
-import { corpusDistribution, pickColumns, shrunkLogWords, softmaxRows } from "./dataless.ts"
+import { corpusDistribution, pickColumns, type SeededCounts, seededCount, shrunkLogWords, softmaxRows } from "./dataless.ts"
 import { leafFingerprint, type LeafModels } from "./leafModels.ts"
 import {
   gatherRows,
@@ -169,16 +169,15 @@ const freshLearner = (
   const siblingCount = parentIds.map((id) => leaves.filter((leaf) => leaf.parentId === id).length)
   const parents = Math.max(1, parentIds.length)
   return (posterior: Float32Array): Float32Array => {
-    const counts = scoring.counts(training, posterior, F)
-    for (let i = 0; i < counts.length; i++) counts[i] += options.seedPapers * freshSeeds[i]
+    const counts: SeededCounts = { counts: scoring.counts(training, posterior, F), seeds: freshSeeds, seedPapers: options.seedPapers }
     const classTotal = new Float64Array(F)
-    for (let i = 0; i < counts.length; i++) classTotal[i % F] += counts[i]
+    for (let i = 0; i < counts.counts.length; i++) classTotal[i % F] += seededCount(counts, i)
     const parentDistribution = new Float64Array(cols * parents)
     for (let t = 0; t < cols; t++) {
       siblings.forEach((columns, p) => {
         for (const j of columns) parentDistribution[t * parents + p] += Math.exp(keptWords[t * K + j])
       })
-      for (let j = 0; j < F; j++) if (parentOf[j] >= 0) parentDistribution[t * parents + parentOf[j]] += counts[t * F + j] / (classTotal[j] || 1)
+      for (let j = 0; j < F; j++) if (parentOf[j] >= 0) parentDistribution[t * parents + parentOf[j]] += seededCount(counts, t * F + j) / (classTotal[j] || 1)
     }
     for (let i = 0; i < parentDistribution.length; i++) parentDistribution[i] /= siblingCount[i % parents] || 1
     return shrunkLogWords(counts, F, parentOf, parentDistribution, background, options.shrinkage)

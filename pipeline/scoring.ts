@@ -34,7 +34,7 @@ export type ScoreJob =
     readonly posterior: Float32Array
     readonly K: number
     readonly order: Int32Array
-    readonly counts: Float64Array
+    readonly counts: Float32Array
     readonly fromClass: number
     readonly toClass: number
   }
@@ -50,7 +50,7 @@ export const handedBytes = (job: ScoreJob): number => (job.kind === "rows" ? job
 
 /**
  * From this many bytes handed over, the worker collects before it answers: at a million papers a
- * pass's scores (256 MB) and a round's counts (394 MB); none of a 40k run's passes (up to 41 MB).
+ * pass's scores (256 MB) and a round's counts (197 MB); none of a 40k run's passes (up to 41 MB).
  */
 const COLLECT_FROM_BYTES = 64 * 1024 ** 2
 
@@ -137,7 +137,7 @@ export const twoThreadScoring = (waitNonZeros = WAIT_NONZEROS, collectFromBytes 
       const parallel = onWorker(matrix)
       if (parallel === undefined) return IN_LINE.counts(matrix, posterior, K)
       const { kernels, rows } = parallel
-      const counts = new Float64Array(new SharedArrayBuffer(matrix.cols * K * 8))
+      const counts = new Float32Array(new SharedArrayBuffer(matrix.cols * K * 4))
       const onShared = shared(posterior)
       const order = shared(termsByFrequency(matrix))
       const half = Math.ceil(K / 2)

@@ -192,7 +192,7 @@ export class RowKernels {
    * in the order their count rows are laid out (`termsByFrequency`). Weights smaller than
    * `minWeight` in magnitude are left out (posteriors below 1e-4 add nothing visible).
    */
-  count(matrix: KernelRows, posterior: Float32Array, K: number, fromClass: number, toClass: number, order: Int32Array, counts: Float64Array, minWeight = MIN_POSTERIOR) {
+  count(matrix: KernelRows, posterior: Float32Array, K: number, fromClass: number, toClass: number, order: Int32Array, counts: Float32Array | Float64Array, minWeight = MIN_POSTERIOR) {
     const layout = new Layout()
     const room = this.countRoom(layout, matrix, order.length, Math.max(0, toClass - fromClass))
     this.reserve(layout)
@@ -200,7 +200,7 @@ export class RowKernels {
   }
 
   /** `count` with the sums and chunks in `room`. */
-  countIn(room: CountRoom, matrix: KernelRows, posterior: Float32Array, K: number, fromClass: number, toClass: number, order: Int32Array, counts: Float64Array, minWeight = MIN_POSTERIOR) {
+  countIn(room: CountRoom, matrix: KernelRows, posterior: Float32Array, K: number, fromClass: number, toClass: number, order: Int32Array, counts: Float32Array | Float64Array, minWeight = MIN_POSTERIOR) {
     // A split of one class leaves the worker none.
     if (toClass <= fromClass) return
     const cols = order.length
