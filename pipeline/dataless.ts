@@ -242,7 +242,7 @@ export const corpusDistribution = (matrix: SparseRows): Float64Array => {
  * Classes' expected counts per term (cols × K) with `seedPapers` papers' worth of each class's own
  * text (`seeds`, cols × K) added: `seededCount` adds them in double precision as they are read,
  * the same numbers as a cols × K array of the sums would hold, without that array (394 MB at a
- * million papers' vocabulary and 64 leaves, at the run's memory peak).
+ * million papers' vocabulary and 64 leaves, at the map's memory high point).
  */
 export interface SeededCounts {
   readonly counts: Float32Array
