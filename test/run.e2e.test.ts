@@ -78,6 +78,16 @@ describe("papersort run on the bundled sample", () => {
     expect(topics.length).toBeGreaterThan(25)
   })
 
+  it("lists each paper's secondary topics in papers.csv as stored, in rank order", async () => {
+    const stored = await readDb(db, "select paper_id, node_id, score from paper_topics where rank > 1 order by paper_id, rank")
+    const expected = new Map<string, Array<string>>()
+    for (const row of stored) expected.set(String(row.paper_id), [...(expected.get(String(row.paper_id)) ?? []), `${row.node_id} (${row.score})`])
+    expect([...expected.values()].some((list) => list.length === 2), "some paper has two secondary topics").toBe(true)
+    for (const paper of readCsv(join(out, "latest", "papers.csv"))) {
+      expect(paper.secondary_topics, paper.paper_id).toBe((expected.get(paper.paper_id) ?? []).join("; "))
+    }
+  })
+
   it("gives byte-identical CSV files for a second run with the same seed", () => {
     const second = runCli(["run", "--db", join(dir, "second.duckdb"), "--out", join(dir, "second"), "--quiet"])
     expect(second.status).toBe(0)
