@@ -67,7 +67,8 @@ export const writeReports = Effect.fn("report.write")(function*(runId: string, o
   const latest = join(outDir, "latest")
   // Both folders are written in full beside their final place, then renamed into it.
   const staged = [directory, latest].map((target) => ({ target, staged: join(outDir, `.staging-${runId}-${target === latest ? "latest" : "run"}`) }))
-  const files: Array<string> = []
+  const reports = REPORTS.filter((report) => report.remapOnly !== true || kind === "remap")
+  const sqlOf = (report: (typeof REPORTS)[number]) => report.sql.replaceAll("$run", quoteLiteral(runId))
   const writeBoth = (file: string, text: string) => {
     for (const { staged: folder } of staged) writeFileSync(join(folder, file), text)
   }
@@ -78,8 +79,6 @@ export const writeReports = Effect.fn("report.write")(function*(runId: string, o
         mkdirSync(folder, { recursive: true })
       }
     })
-    const reports = REPORTS.filter((report) => report.remapOnly !== true || kind === "remap")
-    const sqlOf = (report: (typeof REPORTS)[number]) => report.sql.replaceAll("$run", quoteLiteral(runId))
     // A file DuckDB writes itself (`papers.csv`) is written on the store's second connection
     // while the other files are made on the first, then copied to the other folder by the file
     // system's threads: a 40,000-paper report took 0.5–0.6 s of one thread for it.
@@ -99,7 +98,6 @@ export const writeReports = Effect.fn("report.write")(function*(runId: string, o
       return csvRows
     })
     const [, csvRows] = yield* Effect.all([copied, made], { concurrency: 2 })
-    files.push(...reports.map((report) => report.file), "index.html")
     yield* Effect.sync(() => staged.forEach(({ staged: folder, target }) => replaceDirectory(folder, target)))
     return csvRows
   })
@@ -117,7 +115,7 @@ export const writeReports = Effect.fn("report.write")(function*(runId: string, o
   return {
     directory,
     latest,
-    files,
+    files: [...reports.map((report) => report.file), "index.html"],
     suggestions: csvRows.get("suggestions.csv")?.length ?? 0,
     moved: csvRows.get("changes.csv")?.length ?? 0
   } satisfies WrittenReports
